@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { DELETE, MAX_VALUE_BYTES } from "./interface.ts";
 import type { KeyValue, Store, Watch, WatchEvent } from "./interface.ts";
 import { isStoreError } from "./errors.ts";
+import { Compactor } from "./compactor.ts";
 
 export interface StoreUnderTest {
   store: Store;
@@ -240,6 +241,20 @@ export function runStoreConformance(backend: string, open: () => Promise<StoreUn
       const events = await takeEvents(ok, 1);
       assert.deepEqual(events.map(brief), ["put /c/a=3 (was 2)"]);
       ok.cancel();
+    });
+
+    it("compacts automatically, keeping one interval or a bounded number of revisions", async () => {
+      const compactor = new Compactor(store, { maxRevisions: 20 });
+      const first = await store.create("/auto/a", "0");
+      await compactor.tick();
+      let last = first;
+      for (let i = 1; i <= 5; i++) last = await store.update("/auto/a", String(i), last.modRevision);
+      assert.equal(await compactor.tick(), Math.max(first.modRevision, last.modRevision - 20));
+      for (let i = 6; i <= 40; i++) last = await store.update("/auto/a", String(i), last.modRevision);
+      assert.equal(await compactor.tick(), last.modRevision - 20, "no more than maxRevisions are kept");
+      assert.equal(await store.compactedRevision(), last.modRevision - 20);
+      await assert.rejects(store.get("/auto/a", { revision: last.modRevision - 21 }), (e) => isStoreError(e, "Compacted"));
+      assert.equal((await store.get("/auto/a", { revision: last.modRevision - 20 }))?.value, "20");
     });
 
     it("accepts values up to 1.5 MiB and rejects larger ones with a clear error", async () => {
