@@ -13,13 +13,17 @@ export type WriteResult =
 export type ToWriter =
   | { type: "batch"; id: number; ops: WriteOp[] }
   | { type: "compact"; id: number; revision: number }
-  | { type: "close"; id: number };
+  | { type: "close" };
+
+export interface WriterReady {
+  type: "ready";
+  revision: number;
+  compacted: number;
+}
 
 export type FromWriter =
-  | { type: "ready"; revision: number; compacted: number }
   | { type: "batch"; id: number; results: WriteResult[]; revision: number }
   | { type: "compacted"; id: number; removed: number }
-  | { type: "closed"; id: number }
   | { type: "failed"; id: number; message: string };
 
 export interface WriterInit {

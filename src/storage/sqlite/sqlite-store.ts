@@ -1,14 +1,15 @@
 // The embedded store: etcd's API on node:sqlite. Writes from all callers are coalesced into one
 // transaction and one fsync on a writer thread (group commit); reads and watches are served on the
 // main thread from a second connection and from memory.
-import { Worker } from "node:worker_threads";
 import { MAX_VALUE_BYTES, prefixEnd } from "../interface.ts";
 import type { KeyValue, PutOptions, RangeOptions, RangeResult, Store, TryUpdate, Watch, WatchEvent, WatchOptions } from "../interface.ts";
 import { CompactedError, ConflictError, ExistsError, NotFoundError, StoreClosedError, TooLargeError, UnavailableError } from "../errors.ts";
 import { guaranteedUpdate } from "../guaranteed-update.ts";
 import { Reader } from "./reader.ts";
 import { WatchHub } from "./watch-hub.ts";
-import type { FromWriter, ToWriter, WriteOp, WriteResult, WriterInit } from "./protocol.ts";
+import type { FromWriter, ToWriter, WriteOp, WriteResult, WriterInit, WriterReady } from "./protocol.ts";
+import type { RangeReply, RangeRequest } from "./range-worker.ts";
+import { WorkerRpc } from "./worker-rpc.ts";
 
 export interface SqliteStoreOptions {
   /** Database file; created if missing, reopened (at its stored revision) if present. */
@@ -34,20 +35,15 @@ export interface SqliteStoreStats {
 }
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
-  const worker = new Worker(new URL("./writer.ts", import.meta.url), { workerData: { path: opts.path } satisfies WriterInit });
-  const ready = await new Promise<Extract<FromWriter, { type: "ready" }>>((resolve, reject) => {
-    const onExit = (code: number) => reject(new UnavailableError(`store writer exited (code ${code}) while opening ${opts.path}`));
-    worker.once("message", (msg: Extract<FromWriter, { type: "ready" }>) => {
-      worker.off("error", reject).off("exit", onExit);
-      resolve(msg);
-    });
-    worker.once("error", reject).once("exit", onExit);
-  });
-  return new SqliteStore(opts, worker, ready.revision, ready.compacted);
+  const writer = await WorkerRpc.start<ToWriter & { id: number }, FromWriter, WriterReady>(
+    "store writer", new URL("./writer.ts", import.meta.url), { path: opts.path } satisfies WriterInit);
+  const ranges = await WorkerRpc.start<RangeRequest, RangeReply, unknown>("store range reader", new URL("./range-worker.ts", import.meta.url), { path: opts.path });
+  return new SqliteStore(opts, writer.rpc, ranges.rpc, writer.ready);
 }
 
 export class SqliteStore implements Store {
-  private readonly worker: Worker;
+  private readonly writer: WorkerRpc<ToWriter & { id: number }, FromWriter>;
+  private readonly rangeReader: WorkerRpc<RangeRequest, RangeReply>;
   private readonly reader: Reader;
   private readonly hub: WatchHub;
   private readonly now: () => number;
@@ -57,23 +53,22 @@ export class SqliteStore implements Store {
   private compacted: number;
   private queue: PendingWrite[] = [];
   private batchInFlight = false;
-  private nextId = 1;
-  private readonly replies = new Map<number, (msg: FromWriter) => void>();
   private closed = false;
   private broken: Error | null = null;
   private readonly counters = { batches: 0, writes: 0 };
 
-  constructor(opts: SqliteStoreOptions, worker: Worker, revision: number, compacted: number) {
-    this.worker = worker;
+  constructor(opts: SqliteStoreOptions, writer: WorkerRpc<ToWriter & { id: number }, FromWriter>, rangeReader: WorkerRpc<RangeRequest, RangeReply>, ready: WriterReady) {
+    this.writer = writer;
+    this.rangeReader = rangeReader;
+    const { revision, compacted } = ready;
     this.now = opts.now ?? Date.now;
     this.maxBatch = opts.maxBatch ?? 2000;
     this.dispatched = revision;
     this.compacted = compacted;
     this.reader = new Reader(opts.path);
     this.hub = new WatchHub(this.reader, { dispatchedRevision: () => this.dispatched, compactedRevision: () => this.compacted });
-    worker.on("message", (msg: FromWriter) => this.onReply(msg));
-    worker.on("error", (err) => this.breakDown(err));
-    worker.on("exit", (code) => this.breakDown(new UnavailableError(`store writer exited (code ${code})`)));
+    writer.onFailure = (err) => this.breakDown(err);
+    rangeReader.onFailure = (err) => this.breakDown(err);
     this.sweeper = setInterval(() => this.sweepExpired(), opts.ttlSweepIntervalMs ?? 500);
     this.sweeper.unref();
   }
@@ -105,15 +100,15 @@ export class SqliteStore implements Store {
     this.checkRevision(opts.revision);
     const start = opts.continue && opts.continue > prefix ? opts.continue : prefix;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
-    return this.reader.snapshot((snap) => {
-      const revision = this.readRevision(opts.revision, snap);
-      const kvs = this.reader.range(start, prefixEnd(prefix), limit > 0 ? limit + 1 : -1, revision, snap);
-      if (limit > 0 && kvs.length > limit) {
-        kvs.length = limit;
-        return { kvs, revision, continue: kvs[limit - 1]!.key + "\u0000" };
-      }
-      return { kvs, revision };
-    });
+    const reply = await this.rangeReader.request({ start, end: prefixEnd(prefix), limit: limit > 0 ? limit + 1 : -1, revision: opts.revision ?? 0 });
+    if (!reply.ok) throw new Error(reply.message);
+    const { kvs, revision } = reply;
+    if (revision < this.compacted && opts.revision) throw new CompactedError(revision, this.compacted);
+    if (limit > 0 && kvs.length > limit) {
+      kvs.length = limit;
+      return { kvs, revision, continue: kvs[limit - 1]!.key + "\u0000" };
+    }
+    return { kvs, revision };
   }
 
   async create(key: string, value: string, opts: PutOptions = {}): Promise<KeyValue> {
@@ -150,7 +145,7 @@ export class SqliteStore implements Store {
     if (revision <= this.compacted) return;
     if (revision > this.dispatched) throw new Error(`cannot compact to future revision ${revision} (current ${this.dispatched})`);
     this.compacted = revision;
-    const reply = await this.request({ type: "compact", id: this.nextId++, revision });
+    const reply = await this.writer.request({ type: "compact", revision });
     if (reply.type === "failed") throw new UnavailableError(`compaction failed: ${reply.message}`);
   }
 
@@ -161,11 +156,7 @@ export class SqliteStore implements Store {
     clearInterval(this.sweeper);
     while ((this.batchInFlight || this.queue.length > 0) && !this.broken) await new Promise((r) => setTimeout(r, 1));
     this.hub.closeAll();
-    if (!this.broken) {
-      await this.request({ type: "close", id: this.nextId++ });
-      this.worker.removeAllListeners("exit");
-    }
-    await this.worker.terminate();
+    await Promise.all([this.writer.close({ type: "close" }), this.rangeReader.close("close")]);
     this.reader.close();
   }
 
@@ -209,7 +200,7 @@ export class SqliteStore implements Store {
     }
     this.counters.batches++;
     this.counters.writes += batch.length;
-    this.request({ type: "batch", id: this.nextId++, ops: batch.map((p) => p.op) }).then((reply) => {
+    this.writer.request({ type: "batch", ops: batch.map((p) => p.op) }).then((reply) => {
       if (reply.type === "batch") this.commit(batch, reply.results, reply.revision);
       else {
         const err = new UnavailableError(reply.type === "failed" ? `write failed: ${reply.message}` : "unexpected writer reply");
@@ -233,26 +224,9 @@ export class SqliteStore implements Store {
     batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
-  private request(msg: ToWriter): Promise<FromWriter> {
-    if (this.broken) return Promise.reject(this.broken);
-    return new Promise((resolve) => {
-      this.replies.set(msg.id, resolve);
-      this.worker.postMessage(msg);
-    });
-  }
-
-  private onReply(msg: FromWriter): void {
-    if (msg.type === "ready") return;
-    const resolve = this.replies.get(msg.id);
-    this.replies.delete(msg.id);
-    resolve?.(msg);
-  }
-
   private breakDown(err: Error): void {
     if (this.broken) return;
     this.broken = err instanceof UnavailableError ? err : new UnavailableError(`store writer failed: ${err.message}`);
-    for (const [id, resolve] of this.replies) resolve({ type: "failed", id, message: this.broken.message });
-    this.replies.clear();
     for (const p of this.queue.splice(0)) p.reject(this.broken);
     this.hub.closeAll();
   }

@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { DatabaseSync } from "node:sqlite";
 import { SCHEMA, configure, readMeta, rowToKeyValue, ROW_COLUMNS } from "./schema.ts";
 import type { LogRow } from "./schema.ts";
-import type { FromWriter, ToWriter, WriteOp, WriteResult, WriterInit } from "./protocol.ts";
+import type { FromWriter, ToWriter, WriteOp, WriteResult, WriterInit, WriterReady } from "./protocol.ts";
 import type { KeyValue } from "../interface.ts";
 
 const COMPACT_CHUNK = 5000;
@@ -112,7 +112,7 @@ class Writer {
 const port = parentPort!;
 const send = (msg: FromWriter) => port.postMessage(msg);
 const writer = new Writer((workerData as WriterInit).path);
-send({ type: "ready", ...writer.meta() });
+port.postMessage({ type: "ready", ...writer.meta() } satisfies WriterReady);
 
 /** Compacts chunk by chunk, letting queued write batches run between chunks. */
 function compact(id: number, revision: number, removedSoFar = 0): void {
@@ -140,7 +140,6 @@ port.on("message", (msg: ToWriter) => {
       break;
     case "close":
       writer.close();
-      send({ type: "closed", id: msg.id });
       port.close();
       break;
   }
