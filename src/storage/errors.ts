@@ -66,6 +66,10 @@ export class StoreClosedError extends StoreError {
   }
 }
 
+/**
+ * The store could not be reached or did not answer. From create/update/delete it means the
+ * outcome is unknown: the write may have been applied.
+ */
 export class UnavailableError extends StoreError {
   constructor(message: string) {
     super("Unavailable", "", message);

@@ -49,8 +49,10 @@ export interface PutOptions {
 
 export interface WatchOptions {
   /**
-   * First revision to deliver (inclusive). Absent or 0: changes after the current revision.
-   * Below the compacted revision the watch fails with CompactedError.
+   * First revision to deliver (inclusive). Absent or 0: changes after the newest revision this
+   * store has seen (with a remote backend, a few changes by other clients just before the call
+   * may be delivered too; callers that need exactness pass a revision). When the history needed
+   * (from fromRevision - 1, for prevKv) is compacted the watch fails with CompactedError.
    */
   fromRevision?: number;
   /** Most undelivered events before the watch is cut off with SlowConsumerError. */
