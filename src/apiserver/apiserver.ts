@@ -1,0 +1,181 @@
+// The API server: HTTPS front door of the cluster and the only user of the store. Wires the
+// registry, one RestStore + ListWatch per resource, the watch-cache feed, credentials, kubeconfig.
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { Store } from "../storage/index.ts";
+import { createLogger } from "../util/log.ts";
+import type { Logger } from "../util/log.ts";
+import { ensureClusterCredentials, Authenticator, tlsServerOptions, writeKubeconfig } from "./auth/index.ts";
+import type { ClusterCredentials } from "./auth/index.ts";
+import { Registry, STORAGE_ROOT } from "./registry/registry.ts";
+import type { Resource } from "./registry/types.ts";
+import { RestStore, decodeStored } from "./registry/rest-store.ts";
+import type { NamespaceState } from "./registry/rest-store.ts";
+import { ListWatch } from "./registry/list-watch.ts";
+import { builtinRegistry } from "./registry/builtin.ts";
+import { bootstrap } from "./registry/bootstrap.ts";
+import { CacheFeed } from "./watchcache/index.ts";
+import { ApiServerMetrics } from "./metrics.ts";
+import { Router } from "./http/router.ts";
+import type { NonResourceHandler } from "./http/router.ts";
+import type { HandlerContext, ResourceHandlers, SubresourceHandler } from "./http/resource-handler.ts";
+import type { ProtobufDecoder } from "./http/body.ts";
+import { OpenAPIDocuments } from "./openapi/index.ts";
+
+export interface ApiServerOptions {
+  store: Store;
+  /** TLS material, the token file and kubeconfig.yaml go here. */
+  dataDir: string;
+  host?: string;
+  /** 0 picks a free port. Default 6443. */
+  port?: number;
+  tlsSans?: string[];
+  maxInFlight?: number;
+  maxWatchSeconds?: number;
+  log?: Logger;
+  registry?: Registry;
+  protobuf?: ProtobufDecoder;
+  extra?: NonResourceHandler;
+  subresources?: Map<string, SubresourceHandler>;
+}
+
+export class ApiServer {
+  readonly registry: Registry;
+  readonly metrics = new ApiServerMetrics();
+  readonly log: Logger;
+  readonly feed: CacheFeed;
+  readonly store: Store;
+  private readonly handlers = new Map<Resource, ResourceHandlers>();
+  private server: https.Server | null = null;
+  private credentials: ClusterCredentials | null = null;
+  private readonly opts: ApiServerOptions;
+  private isReady = false;
+  kubeconfigPath = "";
+
+  constructor(opts: ApiServerOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.log = opts.log ?? createLogger("apiserver");
+    this.registry = opts.registry ?? builtinRegistry();
+    this.feed = new CacheFeed(opts.store, STORAGE_ROOT, { decode: decodeStored, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
+  }
+
+  static async start(opts: ApiServerOptions): Promise<ApiServer> {
+    const server = new ApiServer(opts);
+    await server.listen();
+    return server;
+  }
+
+  /** Storage and list/watch of one resource. */
+  handlersFor(resource: Resource): ResourceHandlers {
+    let h = this.handlers.get(resource);
+    if (!h) {
+      h = {
+        rest: new RestStore(resource, { store: this.store, namespaceState: (ns) => this.namespaceState(ns), get: (plural, ns, name) => this.getObject(plural, ns, name) }),
+        listWatch: new ListWatch(resource, this.store, this.feed),
+      };
+      this.handlers.set(resource, h);
+    }
+    return h;
+  }
+
+  /** The RestStore of a core or named-group resource, e.g. rest("", "namespaces"). */
+  rest(group: string, plural: string): RestStore {
+    const resource = this.registry.resources().find((r) => r.group === group && r.plural === plural);
+    if (!resource) throw new Error(`no resource ${plural} in group "${group}"`);
+    return this.handlersFor(resource).rest;
+  }
+
+  private async getObject(plural: string, namespace: string, name: string) {
+    const resource = this.registry.resources().find((r) => r.plural === plural);
+    if (!resource) return null;
+    try {
+      return await this.handlersFor(resource).rest.get(namespace, name);
+    } catch {
+      return null;
+    }
+  }
+
+  /** From the cache; a namespace created a moment ago may not be there yet, so a miss asks the store. */
+  private async namespaceState(namespace: string): Promise<NamespaceState> {
+    const rest = this.rest("", "namespaces");
+    const cached = this.feed.cache(rest.resource.storagePrefix).get(rest.key("", namespace));
+    let ns = cached?.object;
+    if (!ns) {
+      const kv = await this.store.get(rest.key("", namespace));
+      ns = kv ? decodeStored(kv) : undefined;
+    }
+    if (!ns) return "Missing";
+    return ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === "Terminating" ? "Terminating" : "Active";
+  }
+
+  get port(): number {
+    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  get url(): string {
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  get caPem(): string {
+    return this.credentials!.ca.cert;
+  }
+
+  get adminToken(): string {
+    return this.credentials!.adminToken;
+  }
+
+  private async listen(): Promise<void> {
+    const opts = this.opts;
+    this.credentials = await ensureClusterCredentials(opts.dataDir, { sans: opts.tlsSans });
+    const authenticator = new Authenticator({ caPem: this.credentials.ca.cert, tokens: [{ token: this.credentials.adminToken, user: "system:admin", uid: "k8ts-admin", groups: ["system:masters"] }] });
+    await this.feed.start();
+    await bootstrap(this);
+    const handlers: HandlerContext = {
+      lookup: (r) => this.handlersFor(r),
+      protobuf: opts.protobuf,
+      subresources: opts.subresources ?? new Map(),
+      maxWatchSeconds: opts.maxWatchSeconds ?? 1800,
+    };
+    const openapi = new OpenAPIDocuments(this.registry.resources());
+    const serveOpenAPI: NonResourceHandler = (req, res, path, query) => {
+      if (!path.startsWith("/openapi")) return false;
+      const r = openapi.serve(path, query, req.headers);
+      if (!r) return false;
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
+      return true;
+    };
+    const router = new Router({
+      registry: this.registry, authenticator, metrics: this.metrics, log: this.log, handlers,
+      serverAddress: () => `${opts.host ?? "127.0.0.1"}:${this.port}`,
+      maxInFlight: opts.maxInFlight ?? 600,
+      ready: () => this.isReady,
+      extra: async (req, res, path, query) => (await serveOpenAPI(req, res, path, query)) || ((await opts.extra?.(req, res, path, query)) ?? false),
+    });
+    this.server = https.createServer(tlsServerOptions(this.credentials), (req, res) => void router.handle(req, res));
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(opts.port ?? 6443, opts.host ?? "127.0.0.1", () => resolve());
+    });
+    this.kubeconfigPath = join(opts.dataDir, "kubeconfig.yaml");
+    await writeKubeconfig(this.kubeconfigPath, { server: this.url, caPem: this.credentials.ca.cert, clientCertPem: this.credentials.admin.cert, clientKeyPem: this.credentials.admin.key });
+    this.isReady = true;
+    this.log.info({ url: this.url, kubeconfig: this.kubeconfigPath }, "API server listening");
+  }
+
+  /** Stops accepting requests, ends watches cleanly, and closes connections. */
+  async close(): Promise<void> {
+    this.isReady = false;
+    this.feed.stop();
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+  }
+}

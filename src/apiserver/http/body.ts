@@ -1,0 +1,58 @@
+// Request bodies: read with a size limit (413 above 3 MiB, as kube-apiserver) and decode by
+// Content-Type (JSON, YAML; protobuf through a pluggable decoder).
+import type { IncomingMessage } from "node:http";
+import { parse as parseYaml } from "yaml";
+import { errors } from "../../apimachinery/status.ts";
+import { isPlainObject } from "../../apimachinery/object.ts";
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) throw errors.tooLarge(`Request entity too large: limit is ${limit}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw errors.tooLarge(`Request entity too large: limit is ${limit}`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The media type without parameters, lower-cased ("application/json"). */
+export function mediaType(header: string | undefined): string {
+  return (header ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+export type ProtobufDecoder = (body: Buffer) => unknown;
+
+/** Decodes an object body; anything but a JSON/YAML object (or decodable protobuf) is a 400. */
+export function decodeBody(body: Buffer, contentType: string | undefined, protobuf?: ProtobufDecoder): Record<string, unknown> {
+  const type = mediaType(contentType);
+  let value: unknown;
+  if (type === "application/vnd.kubernetes.protobuf") {
+    if (!protobuf) throw errors.unsupportedMediaType(type);
+    value = protobuf(body);
+  } else if (type === "application/yaml" || type === "application/apply-patch+yaml") {
+    try {
+      value = parseYaml(body.toString("utf8"), { maxAliasCount: 100 });
+    } catch (err) {
+      throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message.split("\n")[0]}`);
+    }
+  } else if (type === "" || type.endsWith("json")) {
+    value = parseJson(body);
+  } else {
+    throw errors.unsupportedMediaType(type);
+  }
+  if (!isPlainObject(value)) throw errors.badRequest(`Object 'Kind' is missing in '${body.toString("utf8", 0, 200)}'`);
+  return value;
+}
+
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
