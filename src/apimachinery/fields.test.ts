@@ -1,3 +1,4 @@
+// Field selectors: terms, escaping, matching, and the API server's unsupported-field errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,3 +1,4 @@
+// Label selectors: Kubernetes' parse/print/match cases, its error messages, LabelSelector conversion.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -64,7 +64,7 @@ function requirementCauses(key: string, op: string, values: readonly string[], p
       });
       break;
     default:
-      causes.push(fieldErrors.notSupported(at("operator"), op, [...binaryOperators, "!", "exists"]));
+      causes.push(fieldErrors.notSupported(at("operator"), op, [...binaryOperators, "exists", "!"]));
   }
   values.forEach((v, i) => {
     for (const msg of isValidLabelValue(v)) causes.push(fieldErrors.invalid(`${at("values")}[${i}][${key}]`, v, msg));
@@ -117,6 +117,8 @@ function lex(s: string): Array<{ tok: Tok; lit: string }> {
   }
 }
 
+const binaryTokens: Partial<Record<Tok, LabelOperator>> = { in: "in", "=": "=", "==": "==", ">": "gt", "<": "lt", notin: "notin", "!=": "!=" };
+
 class ParseError extends Error {}
 
 class Parser {
@@ -166,8 +168,7 @@ class Parser {
     if (la === "eos" || la === ",") op ??= "exists";
     if (op === "exists" || op === "!") return this.build(key, op, []);
     const opTok = this.next(false);
-    const ops: Partial<Record<Tok, LabelOperator>> = { in: "in", "=": "=", "==": "==", ">": "gt", "<": "lt", notin: "notin", "!=": "!=" };
-    const bin = ops[opTok.tok];
+    const bin = binaryTokens[opTok.tok];
     if (!bin) throw new RequirementError(`found '${opTok.lit}', expected: ${binaryOperators.join(", ")}`);
     const values = bin === "in" || bin === "notin" ? this.setValues() : this.exactValue();
     return this.build(key, bin, [...values].sort());

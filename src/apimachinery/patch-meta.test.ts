@@ -1,3 +1,4 @@
+// Patch metadata from OpenAPI definitions and the built-in table; Go-style error rendering.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyStrategicMergePatch, builtinPatchMeta, emptyPatchMeta, patchMetaFromOpenAPI } from "./patch.ts";

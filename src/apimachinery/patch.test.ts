@@ -1,3 +1,4 @@
+// JSON patch (RFC 6902) and JSON merge patch (RFC 7386) as the API server applies them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyJsonPatch, applyMergePatch } from "./patch.ts";
@@ -72,8 +73,10 @@ test("JSON patch: missing paths and bad indexes are 422s, never crashes", () => 
   assertStatus(() => applyJsonPatch(pod(), [{ op: "copy", path: "/x" }]), 422, "Invalid", /copy operation failed to decode from/);
   assertStatus(() => applyJsonPatch(pod(), [{ op: "bogus", path: "/x" }]), 422, "Invalid", "Unexpected kind: bogus");
   assertStatus(() => applyJsonPatch(pod(), [{ path: "/x", value: 1 }]), 422, "Invalid", "Unexpected kind: unknown");
+  assertStatus(() => applyJsonPatch(pod(), [{ op: "_get", path: "/kind", value: 1 }]), 422, "Invalid", "Unexpected kind: _get");
   assertStatus(() => applyJsonPatch(pod(), [{ op: "add", value: 1 }]), 422, "Invalid", /missing path field/);
   assertStatus(() => applyJsonPatch(pod(), [{ op: "add", path: "x", value: 1 }]), 422, "Invalid");
+  assertStatus(() => applyJsonPatch(pod(), [{ op: "test", path: "kind", value: "Pod" }]), 422, "Invalid", "test operation does not apply: is missing path: kind: missing value");
   assertStatus(() => applyJsonPatch(pod(), [{ op: "replace", path: "", value: [1] }]), 422, "Invalid", "the patched document is not a JSON object");
 });
 
@@ -123,6 +126,14 @@ test("merge patch: the kubectl patch docs example replaces the whole containers 
   const deployment = { spec: { template: { spec: { containers: [{ name: "patch-demo-ctr", image: "nginx" }, { name: "patch-demo-ctr-2", image: "redis" }] } } } };
   const patch = { spec: { template: { spec: { containers: [{ name: "patch-demo-ctr-3", image: "gcr.io/google-samples/hello-app:2.0" }] } } } };
   assert.deepEqual(applyMergePatch(deployment, patch), patch);
+});
+
+test("merge patch: a __proto__ key in the body never re-parents objects", () => {
+  const out = applyMergePatch({ a: {} }, JSON.parse('{"__proto__": {"polluted": true}, "a": {"__proto__": {"x": 1}, "b": {"__proto__": {"y": 1}}}}'));
+  assert.deepEqual(out, { a: { b: {} } });
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.equal((out as Record<string, unknown>).polluted, undefined);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
 test("merge patch: bad patches", () => {

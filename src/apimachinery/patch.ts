@@ -17,9 +17,12 @@ export type JsonObject = Record<string, unknown>;
 export const maxJsonPatchOperations = 10000;
 
 const unprocessable = (message: string) => new StatusError(422, "Invalid", message);
+/** fast-json-patch also knows a private "_get" operation; Kubernetes accepts only these. */
+const rfc6902Ops = new Set(["add", "remove", "replace", "move", "copy", "test"]);
 
 /** A JSON pointer's parent and last key; undefined when the parent does not exist. */
 function locate(doc: unknown, path: string): { parent: unknown; key: string } | undefined {
+  if (!path.startsWith("/")) return undefined;
   const parts = path.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let parent: unknown = doc;
   for (const p of parts.slice(0, -1)) {
@@ -102,6 +105,7 @@ export function applyJsonPatch(doc: object, ops: unknown): JsonObject {
   let result: unknown = structuredClone(doc);
   (ops as JsonObject[]).forEach((raw, index) => {
     const op = typeof raw.op === "string" ? raw.op : "unknown";
+    if (!rfc6902Ops.has(op)) throw unprocessable(`Unexpected kind: ${op}`);
     if (typeof raw.path !== "string") throw unprocessable(`${op} operation failed to decode path: operation missing path field: missing value`);
     const path = raw.path;
     const value = Object.hasOwn(raw, "value") ? structuredClone(raw.value) : null;
@@ -118,12 +122,15 @@ export function applyJsonPatch(doc: object, ops: unknown): JsonObject {
   return result;
 }
 
-/** Nulls are removed from maps inside a value that is copied in whole (json-patch's pruneNulls). */
+/**
+ * Nulls are removed from maps inside a value that is copied in whole (json-patch's pruneNulls).
+ * "__proto__" keys are dropped everywhere: assigning one would re-parent the object.
+ */
 function pruneNulls(v: unknown): unknown {
   if (Array.isArray(v)) v.forEach(pruneNulls);
   else if (isPlainObject(v)) {
     for (const [k, x] of Object.entries(v)) {
-      if (x === null) delete v[k];
+      if (x === null || k === "__proto__") delete v[k];
       else pruneNulls(x);
     }
   }
@@ -132,6 +139,7 @@ function pruneNulls(v: unknown): unknown {
 
 function mergeInto(doc: JsonObject, patch: JsonObject): void {
   for (const [k, v] of Object.entries(patch)) {
+    if (k === "__proto__") continue;
     if (v === null) {
       delete doc[k];
       continue;

@@ -1,3 +1,4 @@
+// Quantities: Kubernetes' parse table, invalid inputs, canonical strings, ceil values, arithmetic.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,3 +1,4 @@
+// Strategic merge patch: the kubectl patch docs examples, directives, kubectl-apply shapes, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyStrategicMergePatch, builtinPatchMeta, emptyPatchMeta } from "./patch.ts";
@@ -205,6 +206,14 @@ test("merge-key problems, lists of lists and mixed lists are errors, never crash
   assertStatus(() => applyStrategicMergePatch({ spec: { containers: [{ name: "a", ports: [{ containerPort: 1e6 }] }] } }, { spec: { containers: [{ name: "a", ports: [{ name: "x" }] }] } }, podMeta), 400, "BadRequest", "map: map[name:x] does not contain declared merge key: containerPort");
   assertStatus(() => applyStrategicMergePatch(live, [1]), 400, "BadRequest", "json: cannot unmarshal array into Go value of type map[string]interface {}");
   assertStatus(() => applyStrategicMergePatch("x" as unknown as object, {}), 400, "BadRequest", "invalid JSON document");
+});
+
+test("a __proto__ key in the body never re-parents objects", () => {
+  const out = applyStrategicMergePatch({ spec: {} }, JSON.parse('{"__proto__": {"polluted": true}, "spec": {"__proto__": {"x": 1}, "new": {"__proto__": {"y": 1}}}}'), podMeta);
+  assert.deepEqual(out, { spec: { new: {} } });
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.equal(Object.getPrototypeOf(out.spec), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
 test("the inputs are not mutated; a null patch changes nothing", () => {

@@ -23,8 +23,9 @@ const errBadPatchType = (t: unknown, m: JsonMap) => bad(`unknown patch type: ${g
 
 // ---- cleaning values that are copied from the patch into the result ----
 
+/** Directive keys, and "__proto__" (a JSON key that would re-parent the object if assigned). */
 const isDirectiveKey = (k: string) =>
-  k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(`${SET_ELEMENT_ORDER}/`) || k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
+  k === "__proto__" || k === DIRECTIVE || k === RETAIN_KEYS || k.startsWith(`${SET_ELEMENT_ORDER}/`) || k.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
 
 /**
  * What Kubernetes stores for patch content taken as is: maps carrying `$patch` are dropped,
@@ -85,13 +86,11 @@ function extractKey(key: string, prefix: string): string {
 
 // ---- element order ($setElementOrder and the order of merged lists) ----
 
-function findByKey(list: unknown[], mergeKey: string, value: unknown): number {
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i];
-    if (!isPlainObject(item)) throw bad(`value for key ${i} is not a map`);
-    if (Object.hasOwn(item, mergeKey) && item[mergeKey] === value) return i;
-  }
-  return -1;
+/** Lists searched by merge key must hold only maps (Kubernetes' findMapInSliceBasedOnKeyValue). */
+function assertMaps(list: unknown[]): void {
+  list.forEach((x, i) => {
+    if (!isPlainObject(x)) throw bad(`value for key ${i} is not a map`);
+  });
 }
 
 /** What identifies a list item: its merge-key value for maps, the value itself otherwise. */
@@ -110,11 +109,7 @@ function positions(list: unknown[], mergeKey: string, kind: Kind | undefined): M
 
 /** Splits `merged` into items present in `by` (by merge key, or by value) and the rest. */
 function partition(merged: unknown[], by: unknown[], mergeKey: string): [unknown[], unknown[]] {
-  if (mergeKey) {
-    by.forEach((x, i) => {
-      if (!isPlainObject(x)) throw bad(`value for key ${i} is not a map`);
-    });
-  }
+  if (mergeKey) assertMaps(by);
   const present = new Set(by.map((x) => (mergeKey ? (x as JsonMap)[mergeKey] : x)));
   const inPatch: unknown[] = [];
   const serverOnly: unknown[] = [];
@@ -266,6 +261,7 @@ export function mergeMap(original: JsonMap, patch: JsonMap, meta: PatchMeta): Js
   applyRetainKeys(original, patch);
   applySetElementOrder(original, patch, meta);
   for (const [rawKey, patchV] of Object.entries(patch)) {
+    if (rawKey === "__proto__") continue;
     let key = rawKey;
     let isDeleteList = false;
     if (rawKey.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
@@ -307,25 +303,26 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta, merge
   let base = original;
   let patchItems = patch;
   if (kind !== "map") {
-    if (isDeleteList) return original.filter((v) => !patch.includes(v));
+    if (isDeleteList) {
+      const drop = new Set(patch);
+      return original.filter((v) => !drop.has(v));
+    }
     merged = [...new Set([...original, ...patch])];
   } else {
     if (!mergeKey) throw bad(`cannot merge lists without merge key for ${name}`);
     [base, patchItems] = applyListDirectives(original, patch, mergeKey, alias);
     merged = [...base];
-    findByKey(merged, mergeKey, undefined); // every live item must be a map
     const at = positions(merged, mergeKey, "map");
     for (const item of patchItems as JsonMap[]) {
       if (!Object.hasOwn(item, mergeKey)) throw errNoMergeKey(item, mergeKey);
       const i = at.get(item[mergeKey]);
-      if (i !== undefined && Object.hasOwn(merged[i] as JsonMap, mergeKey)) merged[i] = mergeMap(merged[i] as JsonMap, item, meta);
-      else {
-        const c = clean(item);
-        if (c !== undefined) {
-          if (!at.has(item[mergeKey])) at.set(item[mergeKey], merged.length);
-          merged.push(c);
-        }
-        alias.append(c);
+      if (i !== undefined) {
+        merged[i] = mergeMap(merged[i] as JsonMap, item, meta);
+      } else {
+        // a new item: appended, then placed by normalizeOrder below
+        at.set(item[mergeKey], merged.length);
+        merged.push(clean(item));
+        alias.append(merged[merged.length - 1]);
       }
     }
   }

@@ -1,3 +1,4 @@
+// Name/label/ObjectMeta validation with Kubernetes' exact messages and field paths.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";

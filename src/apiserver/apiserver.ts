@@ -22,6 +22,8 @@ import type { NonResourceHandler } from "./http/router.ts";
 import type { HandlerContext, ResourceHandlers, SubresourceHandler } from "./http/resource-handler.ts";
 import type { ProtobufDecoder } from "./http/body.ts";
 import { OpenAPIDocuments } from "./openapi/index.ts";
+import { watchUpgradeHandler } from "./http/websocket.ts";
+import { decodeKubernetesProtobuf } from "./protobuf/index.ts";
 
 export interface ApiServerOptions {
   store: Store;
@@ -33,6 +35,8 @@ export interface ApiServerOptions {
   tlsSans?: string[];
   maxInFlight?: number;
   maxWatchSeconds?: number;
+  /** Events kept per resource for watches that resume from an older resourceVersion. */
+  watchCacheCapacity?: number;
   log?: Logger;
   registry?: Registry;
   protobuf?: ProtobufDecoder;
@@ -58,7 +62,7 @@ export class ApiServer {
     this.store = opts.store;
     this.log = opts.log ?? createLogger("apiserver");
     this.registry = opts.registry ?? builtinRegistry();
-    this.feed = new CacheFeed(opts.store, STORAGE_ROOT, { decode: decodeStored, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
+    this.feed = new CacheFeed(opts.store, STORAGE_ROOT, { decode: decodeStored, capacity: opts.watchCacheCapacity, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
   }
 
   static async start(opts: ApiServerOptions): Promise<ApiServer> {
@@ -134,7 +138,7 @@ export class ApiServer {
     await bootstrap(this);
     const handlers: HandlerContext = {
       lookup: (r) => this.handlersFor(r),
-      protobuf: opts.protobuf,
+      protobuf: opts.protobuf ?? decodeKubernetesProtobuf,
       subresources: opts.subresources ?? new Map(),
       maxWatchSeconds: opts.maxWatchSeconds ?? 1800,
     };
@@ -156,6 +160,7 @@ export class ApiServer {
     });
     this.server = https.createServer(tlsServerOptions(this.credentials), (req, res) => void router.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
+    this.server.on("upgrade", watchUpgradeHandler(this.registry, authenticator, handlers));
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(opts.port ?? 6443, opts.host ?? "127.0.0.1", () => resolve());

@@ -1,5 +1,6 @@
 // Test helper: an API server on 127.0.0.1 (free port) over a fresh embedded store in a temp dir,
 // and the real kubectl pointed at it with its own HOME (kubectl caches discovery under it).
+// `ApiResponse.json` is `any` on purpose: tests assert on the shape of arbitrary API objects.
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -61,4 +62,39 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> & { dir
       if (!o.keepDir && !opts.dir) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** The body parsed as JSON (undefined when it is not JSON). */
+  json: any;
+}
+
+/** One HTTPS request to the server as the admin (bearer token), or with the given headers. */
+export async function apiRequest(server: { url: string; caPem: string; adminToken: string }, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const { request } = await import("node:https");
+  const data = body === undefined ? undefined : typeof body === "string" || Buffer.isBuffer(body) ? Buffer.from(body as string) : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, {
+      method, ca: server.caPem,
+      headers: { authorization: `Bearer ${server.adminToken}`, accept: "application/json", ...(data ? { "content-type": "application/json", "content-length": data.length } : {}), ...headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
+      });
+    });
+    req.on("error", reject);
+    req.end(data);
+  });
 }

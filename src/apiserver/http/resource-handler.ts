@@ -10,13 +10,15 @@ import type { RestStore } from "../registry/rest-store.ts";
 import type { ListWatch } from "../registry/list-watch.ts";
 import { readBody, decodeBody, parseJson, mediaType } from "./body.ts";
 import type { ProtobufDecoder } from "./body.ts";
-import { send } from "./respond.ts";
+import { send, toStatusError } from "./respond.ts";
 import { selectionFilter } from "./selection.ts";
 import { toTable, tableRow, tableColumns, wantsTable } from "./table.ts";
 import type { IncludeObject } from "./table.ts";
 import { WatchStream, httpTransport } from "./watch-stream.ts";
 import type { WatchTransport } from "./watch-stream.ts";
 import { applyPatch } from "./patch-handler.ts";
+import { checkFields } from "./field-validation.ts";
+import type { FieldValidation } from "./field-validation.ts";
 import { getScale, scaleToObject } from "./scale.ts";
 
 export interface ResourceHandlers {
@@ -33,8 +35,6 @@ export interface HandlerContext {
   subresources: Map<string, SubresourceHandler>;
   /** Longest a watch may stay open (the server adds jitter). */
   maxWatchSeconds: number;
-  /** Opens a WebSocket transport for a watch upgrade request, when the server supports it. */
-  upgradeWatch?: (req: IncomingMessage) => Promise<WatchTransport | null>;
 }
 
 function dryRun(query: URLSearchParams): boolean {
@@ -43,7 +43,7 @@ function dryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-function fieldValidation(query: URLSearchParams): "Strict" | "Warn" | "Ignore" {
+function fieldValidation(query: URLSearchParams): FieldValidation {
   const v = query.get("fieldValidation") ?? "Warn";
   if (v !== "Strict" && v !== "Warn" && v !== "Ignore") throw errors.badRequest(`fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`);
   return v;
@@ -86,7 +86,13 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams, ctx: 
   return opts;
 }
 
-export async function handleResource(info: ResourceRequest, resource: Resource, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, ctx: HandlerContext): Promise<void> {
+export interface Requester {
+  username: string;
+  uid?: string;
+  groups: string[];
+}
+
+export async function handleResource(info: ResourceRequest, resource: Resource, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, ctx: HandlerContext, user: Requester): Promise<void> {
   const { rest, listWatch } = ctx.lookup(resource);
   const ns = resource.namespaced ? info.namespace : "";
   if (resource.namespaced && !ns && info.name) throw errors.notFound({ group: resource.group, resource: resource.plural }, info.name);
@@ -121,13 +127,14 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
     case "create": {
       if (info.name) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
       const obj = await readObject(req, ctx);
-      fieldValidation(query);
+      checkFields(obj, resource.apiVersion, resource.kind, fieldValidation(query), res);
+      if (resource.virtualCreate) return send(res, 201, await resource.virtualCreate(obj, user));
       const created = await rest.create(ns, obj, { dryRun: dryRun(query) });
       return sendObject(res, req, resource, 201, created, query);
     }
     case "update": {
       let obj = await readObject(req, ctx);
-      fieldValidation(query);
+      checkFields(obj, sub === "scale" ? "autoscaling/v1" : resource.apiVersion, sub === "scale" ? "Scale" : resource.kind, fieldValidation(query), res);
       if (sub === "scale") {
         const current = await rest.get(ns, info.name);
         obj = scaleToObject(resource, current, obj);
@@ -139,6 +146,10 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
     case "patch": {
       const body = await readBody(req);
       const type = mediaType(req.headers["content-type"]);
+      const mode = fieldValidation(query);
+      if (type !== "application/json-patch+json" && body.length > 0 && mode !== "Ignore") {
+        checkFields(decodeBody(body, type === "application/apply-patch+yaml" ? type : "application/json"), sub === "scale" ? "autoscaling/v1" : resource.apiVersion, sub === "scale" ? "Scale" : resource.kind, mode, res);
+      }
       const result = await applyPatch({ resource, rest, namespace: ns, name: info.name, subresource: sub, body, contentType: type, query, dryRun: dryRun(query) });
       if (sub === "scale") return send(res, 200, getScale(resource, result.object));
       return sendObject(res, req, resource, result.created ? 201 : 200, result.object, query);
@@ -168,20 +179,34 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
 }
 
 async function watch(info: ResourceRequest, resource: Resource, listWatch: ListWatch, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, ctx: HandlerContext): Promise<void> {
+  const contentType = wantsTable(req.headers.accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json";
+  // Validate before answering 200: selector and resourceVersion errors must be plain error responses.
+  selectionFilter(resource, query);
+  await startWatch(info, resource, listWatch, query, req.headers.accept, () => httpTransport(res, contentType), ctx);
+}
+
+/**
+ * Runs a watch over any transport (chunked HTTP or WebSocket). Errors found before the stream
+ * starts are thrown; a resourceVersion that is too old becomes an ERROR event (410) on the stream.
+ */
+export async function startWatch(info: ResourceRequest, resource: Resource, listWatch: ListWatch, query: URLSearchParams, accept: string | undefined, open: () => WatchTransport, ctx: HandlerContext): Promise<void> {
   const filter = selectionFilter(resource, query);
-  const table = wantsTable(req.headers.accept);
+  const table = wantsTable(accept);
   const include = includeObject(query);
   const timeout = query.get("timeoutSeconds");
+  if (timeout !== null && !/^\d+$/.test(timeout)) throw errors.badRequest(`invalid timeoutSeconds: ${timeout}`);
   const timeoutMs = (timeout !== null ? Math.min(Number(timeout), ctx.maxWatchSeconds) : ctx.maxWatchSeconds * (1 + Math.random())) * 1000;
-  let nameFilter = filter;
-  if (info.name) nameFilter = (obj) => obj.metadata?.name === info.name && filter(obj);
-  const ws = ctx.upgradeWatch ? await ctx.upgradeWatch(req) : null;
-  const transport = ws ?? httpTransport(res, table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json");
-  const stream = new WatchStream(transport, {
+  const rv = query.get("resourceVersion");
+  if (rv && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+  if (query.get("sendInitialEvents") === "true" && query.get("resourceVersionMatch") !== "NotOlderThan") {
+    throw errors.invalid("ListOptions", "meta.k8s.io", "", [{ reason: "FieldValueForbidden", field: "resourceVersionMatch", message: "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan" }]);
+  }
+  const nameFilter: typeof filter = info.name ? (obj) => obj.metadata?.name === info.name && filter(obj) : filter;
+  const stream = new WatchStream(open(), {
     encoding: table ? `table:${include}` : "json",
     bookmarks: query.get("allowWatchBookmarks") === "true",
     timeoutMs,
-    revision: () => Number(listWatch.revision),
+    revision: () => listWatch.revision,
     apiVersion: resource.apiVersion,
     kind: resource.kind,
     render: (type, object) => {
@@ -200,8 +225,6 @@ async function watch(info: ResourceRequest, resource: Resource, listWatch: ListW
     }, stream, (rv) => stream.bookmark({ "k8s.io/initial-events-end": "true" }, rv));
     stream.attach(watcher);
   } catch (err) {
-    const status = (err as { status?: { code?: number } }).status;
-    if (status && typeof status.code === "number") stream.error(status as never);
-    else throw err;
+    stream.error(toStatusError(err).status);
   }
 }

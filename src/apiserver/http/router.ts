@@ -71,7 +71,7 @@ export class Router {
       if (info.isResourceRequest) {
         const resource = this.opts.registry.get(info.group, info.version, info.resource);
         if (!resource) throw errors.notFound({ resource: info.resource, group: info.group }, info.name || info.resource);
-        await handleResource(info, resource, req, res, url.searchParams, this.opts.handlers);
+        await handleResource(info, resource, req, res, url.searchParams, this.opts.handlers, user);
       } else if (!(await this.nonResource(req, res, url.pathname, url.searchParams))) {
         throw errors.notFound({ resource: "" }, url.pathname);
       }

@@ -75,6 +75,12 @@ export interface ResourceDefinition {
   /** Changes to an object that is being marked for deletion (a Namespace turns Terminating). */
   prepareForDelete?(obj: KubeObject): void;
 
+  /**
+   * A virtual kind (SelfSubjectReview, access reviews): POST answers from this instead of storing.
+   * `user` is the authenticated requester.
+   */
+  virtualCreate?(obj: KubeObject, user: { username: string; uid?: string; groups: string[] }): KubeObject | Promise<KubeObject>;
+
   /** Extra columns after NAME for `kubectl get` (Table output); NAME and AGE are added by default. */
   columns?: TableColumn[];
   /** The cells of `columns` for one object. */
