@@ -16,6 +16,7 @@ it("exposes request counts and latencies on /metrics", async () => {
     assert.match(m.body, /apiserver_request_total\{verb="get",group="",resource="configmaps",subresource="",code="404"\} 1/);
     assert.match(m.body, /apiserver_request_duration_seconds_bucket\{le="0.05",verb="list"/);
     assert.match(m.body, /apiserver_current_inflight_requests/);
+    assert.match(m.body, /apiserver_storage_request_duration_seconds_count\{operation="get",resource="configmaps"\} 1/);
   } finally {
     await t.close();
   }

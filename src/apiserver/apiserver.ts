@@ -15,8 +15,10 @@ import type { NamespaceState } from "./registry/rest-store.ts";
 import { ListWatch } from "./registry/list-watch.ts";
 import { builtinRegistry } from "./registry/builtin.ts";
 import { bootstrap } from "./registry/bootstrap.ts";
+import { bindingHandler, evictionHandler } from "./registry/pod-subresources.ts";
 import { CacheFeed } from "./watchcache/index.ts";
 import { ApiServerMetrics } from "./metrics.ts";
+import { instrumentStore } from "./instrumented-store.ts";
 import { Router } from "./http/router.ts";
 import type { NonResourceHandler } from "./http/router.ts";
 import type { HandlerContext, ResourceHandlers, SubresourceHandler } from "./http/resource-handler.ts";
@@ -59,10 +61,10 @@ export class ApiServer {
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
-    this.store = opts.store;
+    this.store = instrumentStore(opts.store, this.metrics.storeLatency);
     this.log = opts.log ?? createLogger("apiserver");
     this.registry = opts.registry ?? builtinRegistry();
-    this.feed = new CacheFeed(opts.store, STORAGE_ROOT, { decode: decodeStored, capacity: opts.watchCacheCapacity, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
+    this.feed = new CacheFeed(this.store, STORAGE_ROOT, { decode: decodeStored, capacity: opts.watchCacheCapacity, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
   }
 
   static async start(opts: ApiServerOptions): Promise<ApiServer> {
@@ -99,6 +101,19 @@ export class ApiServer {
     } catch {
       return null;
     }
+  }
+
+  /** binding and eviction, when pods are served. */
+  private podSubresources(): Map<string, SubresourceHandler> {
+    const map = new Map<string, SubresourceHandler>();
+    const pods = this.registry.get("", "v1", "pods");
+    if (!pods) return map;
+    const rest = this.handlersFor(pods).rest;
+    const pdbResource = this.registry.get("policy", "v1", "poddisruptionbudgets");
+    const pdbs = async () => (pdbResource ? this.feed.cache(pdbResource.storagePrefix).list().map((o) => o.object) : []);
+    map.set("/pods/binding", bindingHandler(rest));
+    map.set("/pods/eviction", evictionHandler(rest, pdbs));
+    return map;
   }
 
   /** From the cache; a namespace created a moment ago may not be there yet, so a miss asks the store. */
@@ -139,7 +154,7 @@ export class ApiServer {
     const handlers: HandlerContext = {
       lookup: (r) => this.handlersFor(r),
       protobuf: opts.protobuf ?? decodeKubernetesProtobuf,
-      subresources: opts.subresources ?? new Map(),
+      subresources: new Map([...this.podSubresources(), ...(opts.subresources ?? new Map())]),
       maxWatchSeconds: opts.maxWatchSeconds ?? 1800,
     };
     const openapi = new OpenAPIDocuments(this.registry.resources());

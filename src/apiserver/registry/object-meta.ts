@@ -63,7 +63,8 @@ export function specOf(obj: KubeObject): string {
 
 /**
  * Generic update rules: identity fields stay as stored, the spec/status split, generation.
- * `subresource` "status" keeps everything but status; "" keeps status (when the kind has one).
+ * `subresource` "status" keeps everything but status; "" keeps status (when the kind has one);
+ * any other subresource (binding…) is a server-internal write that keeps what it was given.
  */
 export function prepareMetaForUpdate(resource: Resource, obj: KubeObject, old: KubeObject, subresource: string): KubeObject {
   let next: KubeObject;
@@ -72,6 +73,8 @@ export function prepareMetaForUpdate(resource: Resource, obj: KubeObject, old: K
     const meta = obj.metadata ?? {};
     // Status writers may still change annotations and (for controllers) finalizers-free metadata.
     if (meta.annotations !== undefined) next.metadata!.annotations = meta.annotations;
+  } else if (subresource !== "") {
+    next = obj;
   } else {
     next = obj;
     if (resource.status) {

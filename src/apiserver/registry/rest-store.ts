@@ -150,14 +150,16 @@ export class RestStore {
         if (!current) return await this.create(namespace, desired, opts);
         checkTypeAndNamespace(r, desired, namespace);
         const next = prepareMetaForUpdate(r, desired, current, subresource);
-        if (subresource !== "status") {
+        // Kind strategies apply to the main resource; status and internal subresources skip them.
+        const main = subresource === "";
+        if (main) {
           r.defaults?.(next);
           await r.prepareForUpdate?.(next, current, this.ctx());
         }
         this.validate(next, [
           ...validateObjectMeta(next.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }),
-          ...(r.validate?.(next) ?? []),
-          ...(r.validateUpdate?.(next, current) ?? []),
+          ...(main || subresource === "status" ? (r.validate?.(next) ?? []) : []),
+          ...(main ? (r.validateUpdate?.(next, current) ?? []) : []),
           ...validateMetaUpdate(next, current),
         ]);
         if (next.metadata!.deletionTimestamp && (next.metadata!.finalizers ?? []).length === 0 && !this.gracePending(next) && !r.deletionBlocked?.(next)) {
