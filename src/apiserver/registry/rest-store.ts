@@ -11,9 +11,12 @@ import type { Resource, StrategyContext } from "./types.ts";
 import { validateObjectMeta, nameIsDNSSubdomain } from "../../apimachinery/validation.ts";
 import { Registry } from "./registry.ts";
 import { checkTypeAndNamespace, prepareMetaForCreate, prepareMetaForUpdate, timestamp, validateMetaUpdate } from "./object-meta.ts";
+import { setManagedFields, trackUpdate } from "../fieldmanager/index.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Records the write in managedFields as an Update by this manager; absent: managedFields are stored as given. */
+  fieldManager?: string;
 }
 
 /** What the namespace lifecycle needs to know about a namespace. */
@@ -81,6 +84,7 @@ export class RestStore {
     if (obj.metadata!.resourceVersion) throw errors.badRequest("resourceVersion should not be set on objects to be created");
     prepareMetaForCreate(r, obj, this.now());
     r.defaults?.(obj);
+    if (opts.fieldManager !== undefined) setManagedFields(obj, trackUpdate(null, obj, { manager: opts.fieldManager, now: this.now() }));
     await r.prepareForCreate?.(obj, this.ctx());
     this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }), ...(r.validate?.(obj) ?? [])]);
     const name = obj.metadata!.name!;
@@ -152,10 +156,9 @@ export class RestStore {
         const next = prepareMetaForUpdate(r, desired, current, subresource);
         // Kind strategies apply to the main resource; status and internal subresources skip them.
         const main = subresource === "";
-        if (main) {
-          r.defaults?.(next);
-          await r.prepareForUpdate?.(next, current, this.ctx());
-        }
+        if (main) r.defaults?.(next);
+        if (opts.fieldManager !== undefined) setManagedFields(next, trackUpdate(current, next, { manager: opts.fieldManager, subresource, now: this.now() }));
+        if (main) await r.prepareForUpdate?.(next, current, this.ctx());
         this.validate(next, [
           ...validateObjectMeta(next.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }),
           ...(main || subresource === "status" ? (r.validate?.(next) ?? []) : []),
