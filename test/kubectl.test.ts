@@ -152,6 +152,15 @@ describe("kubectl against k8ts", () => {
     assert.match(await ok(["get", "deployments", "-n", "team-b", "-o", "wide"]), /^web\s+0\/3\s+0\s+0\s+\d+s\s+busybox\s+busybox:1.36\s+app=web$/m);
   });
 
+  it("allocates ClusterIPs and node ports to Services, and has the kubernetes Service", async () => {
+    assert.match(await ok(["get", "svc", "kubernetes", "-n", "default"]), /^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+\d+s$/m);
+    await ok(["create", "service", "nodeport", "web", "-n", "team-b", "--tcp=80:8080"]);
+    const svc = JSON.parse(await ok(["get", "svc", "web", "-n", "team-b", "-o", "json"]));
+    assert.match(svc.spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+    assert.ok(svc.spec.ports[0].nodePort >= 30000 && svc.spec.ports[0].nodePort <= 32767);
+    assert.match(await ok(["get", "svc", "web", "-n", "team-b"]), new RegExp(`^web\\s+NodePort\\s+${svc.spec.clusterIP.replace(/\./g, "\\.")}\\s+<none>\\s+80:${svc.spec.ports[0].nodePort}/TCP`, "m"));
+  });
+
   it("shows pods with NODE and IP in wide output", async () => {
     const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p1, namespace: team-b}\nspec:\n  containers: [{name: c, image: busybox}]\n";
     assert.equal(await ok(["apply", "-f", "-"], pod), "pod/p1 created\n");

@@ -15,6 +15,7 @@ import type { NamespaceState } from "./registry/rest-store.ts";
 import { ListWatch } from "./registry/list-watch.ts";
 import { builtinRegistry } from "./registry/builtin.ts";
 import { bootstrap } from "./registry/bootstrap.ts";
+import { storeServiceAllocation } from "./registry/service-ranges.ts";
 import { bindingHandler, evictionHandler } from "./registry/pod-subresources.ts";
 import { CacheFeed } from "./watchcache/index.ts";
 import { ApiServerMetrics } from "./metrics.ts";
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   tlsSans?: string[];
   maxInFlight?: number;
   maxWatchSeconds?: number;
+  /** ClusterIPs come from here (default 10.96.0.0/12; .1 is the `kubernetes` Service). */
+  serviceCIDR?: string;
   /** Events kept per resource for watches that resume from an older resourceVersion. */
   watchCacheCapacity?: number;
   log?: Logger;
@@ -58,13 +61,17 @@ export class ApiServer {
   private readonly opts: ApiServerOptions;
   private isReady = false;
   kubeconfigPath = "";
+  readonly kubernetesServiceIP: string;
 
   constructor(opts: ApiServerOptions) {
     this.opts = opts;
     this.store = instrumentStore(opts.store, this.metrics.storeLatency);
     this.log = opts.log ?? createLogger("apiserver");
-    this.registry = opts.registry ?? builtinRegistry();
-    this.feed = new CacheFeed(this.store, STORAGE_ROOT, { decode: decodeStored, capacity: opts.watchCacheCapacity, onError: (err) => this.log.warn({ err }, "watch cache lost its store watch; relisting") });
+    const allocation = storeServiceAllocation(this.store, { serviceCIDR: opts.serviceCIDR });
+    this.kubernetesServiceIP = allocation.ips.kubernetesServiceIP;
+    this.registry = opts.registry ?? builtinRegistry({ serviceAllocation: allocation });
+    this.feed = new CacheFeed(this.store, STORAGE_ROOT, { decode: decodeStored, capacity: opts.watchCacheCapacity, onError: (err) => this.log.warn({ err }, "watch cache") });
+    for (const r of this.registry.resources()) this.feed.cache(r.storagePrefix);
   }
 
   static async start(opts: ApiServerOptions): Promise<ApiServer> {

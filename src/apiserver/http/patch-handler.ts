@@ -11,6 +11,7 @@ import type { RestStore } from "../registry/rest-store.ts";
 import { decodeBody, parseJson } from "./body.ts";
 import { getScale, scaleToObject } from "./scale.ts";
 import { serverSideApply } from "./apply.ts";
+import { managerOrUserAgent, validateWriteOptions } from "../fieldmanager/index.ts";
 
 export interface PatchRequest {
   resource: Resource;
@@ -22,6 +23,8 @@ export interface PatchRequest {
   contentType: string;
   query: URLSearchParams;
   dryRun: boolean;
+  /** The request's User-Agent: the field manager of non-apply patches without a fieldManager. */
+  userAgent?: string;
 }
 
 const PATCH_TYPES = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
@@ -35,21 +38,21 @@ export async function applyPatch(p: PatchRequest): Promise<{ object: KubeObject;
   if (p.contentType === "application/json-patch+json" ? !Array.isArray(patch) : !isPlainObject(patch)) {
     throw errors.badRequest(`the body of the request was not a valid ${p.contentType === "application/json-patch+json" ? "JSON patch (an array of operations)" : "patch object"}`);
   }
-  const manager = p.query.get("fieldManager") ?? "";
-  if (isApply && !manager) throw errors.badRequest("PATCH with apply requires a non-empty fieldManager");
+  validateWriteOptions("PatchOptions", p.query, isApply);
+  const manager = isApply ? (p.query.get("fieldManager") ?? "") : managerOrUserAgent(p.query.get("fieldManager"), p.userAgent);
   const expectedRv = !Array.isArray(patch) ? ((patch as KubeObject).metadata?.resourceVersion ?? undefined) : undefined;
   let created = false;
   const object = await p.rest.guaranteedUpdate(p.namespace, p.name, (current) => {
     if (!current) {
       if (!isApply || p.subresource) throw errors.notFound(p.rest.ref, p.name);
       created = true;
-      return serverSideApply(null, patch as KubeObject, { manager, force: p.query.get("force") === "true", resource: p.resource, name: p.name, namespace: p.namespace });
+      return serverSideApply(null, patch as KubeObject, { manager, force: p.query.get("force") === "true", resource: p.resource, name: p.name, namespace: p.namespace, subresource: p.subresource });
     }
     if (expectedRv && expectedRv !== current.metadata?.resourceVersion) throw p.rest.conflict(p.name);
     const target = p.subresource === "scale" ? getScale(p.resource, current) : current;
     const patched = patchObject(p, target, patch, manager);
     return p.subresource === "scale" ? scaleToObject(p.resource, current, patched) : patched;
-  }, p.subresource === "scale" ? "" : p.subresource, { dryRun: p.dryRun });
+  }, p.subresource === "scale" ? "" : p.subresource, { dryRun: p.dryRun, ...(isApply ? {} : { fieldManager: manager }) });
   return { object, created };
 }
 
@@ -66,7 +69,7 @@ function patchObject(p: PatchRequest, current: KubeObject, patch: unknown, manag
       result = applyStrategicMergePatch(current, patch as Record<string, unknown>, patchMetaFor(p.resource.apiVersion, current.kind ?? p.resource.kind));
       break;
     default:
-      result = serverSideApply(current, patch as KubeObject, { manager, force: p.query.get("force") === "true", resource: p.resource, name: p.name, namespace: p.namespace });
+      result = serverSideApply(current, patch as KubeObject, { manager, force: p.query.get("force") === "true", resource: p.resource, name: p.name, namespace: p.namespace, subresource: p.subresource });
   }
   if (!isPlainObject(result)) throw errors.badRequest("the patch did not produce an object");
   return result as KubeObject;

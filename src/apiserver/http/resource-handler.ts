@@ -20,6 +20,7 @@ import { applyPatch } from "./patch-handler.ts";
 import { checkFields } from "./field-validation.ts";
 import type { FieldValidation } from "./field-validation.ts";
 import { getScale, scaleToObject } from "./scale.ts";
+import { managerOrUserAgent, validateWriteOptions } from "../fieldmanager/index.ts";
 
 export interface ResourceHandlers {
   rest: RestStore;
@@ -129,7 +130,8 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
       const obj = await readObject(req, ctx);
       checkFields(obj, resource.apiVersion, resource.kind, fieldValidation(query), res);
       if (resource.virtualCreate) return send(res, 201, await resource.virtualCreate(obj, user));
-      const created = await rest.create(ns, obj, { dryRun: dryRun(query) });
+      validateWriteOptions("CreateOptions", query);
+      const created = await rest.create(ns, obj, { dryRun: dryRun(query), fieldManager: managerOrUserAgent(query.get("fieldManager"), req.headers["user-agent"]) });
       return sendObject(res, req, resource, 201, created, query);
     }
     case "update": {
@@ -139,7 +141,9 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
         const current = await rest.get(ns, info.name);
         obj = scaleToObject(resource, current, obj);
       }
-      const { object, created } = await rest.update(ns, info.name, obj, sub === "scale" ? "" : sub, { dryRun: dryRun(query) });
+      validateWriteOptions("UpdateOptions", query);
+      const fieldManager = managerOrUserAgent(query.get("fieldManager"), req.headers["user-agent"]);
+      const { object, created } = await rest.update(ns, info.name, obj, sub === "scale" ? "" : sub, { dryRun: dryRun(query), fieldManager });
       if (sub === "scale") return send(res, 200, getScale(resource, object));
       return sendObject(res, req, resource, created ? 201 : 200, object, query);
     }
@@ -150,7 +154,7 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
       if (type !== "application/json-patch+json" && body.length > 0 && mode !== "Ignore") {
         checkFields(decodeBody(body, type === "application/apply-patch+yaml" ? type : "application/json"), sub === "scale" ? "autoscaling/v1" : resource.apiVersion, sub === "scale" ? "Scale" : resource.kind, mode, res);
       }
-      const result = await applyPatch({ resource, rest, namespace: ns, name: info.name, subresource: sub, body, contentType: type, query, dryRun: dryRun(query) });
+      const result = await applyPatch({ resource, rest, namespace: ns, name: info.name, subresource: sub, body, contentType: type, query, dryRun: dryRun(query), userAgent: req.headers["user-agent"] });
       if (sub === "scale") return send(res, 200, getScale(resource, result.object));
       return sendObject(res, req, resource, result.created ? 201 : 200, result.object, query);
     }

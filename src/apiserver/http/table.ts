@@ -49,11 +49,11 @@ const AGE_COLUMN = { name: "Age", type: "string", format: "", description: "Crea
 
 export function tableColumns(resource: Resource): Table["columnDefinitions"] {
   const extra = (resource.columns ?? []).map((c) => ({ name: c.name, type: c.type, format: c.format ?? "", description: c.description ?? c.name, priority: c.priority ?? 0 }));
-  return resource.noAgeColumn ? [NAME_COLUMN, ...extra] : [NAME_COLUMN, ...extra, AGE_COLUMN];
+  return [...(resource.noNameColumn ? [] : [NAME_COLUMN]), ...extra, ...(resource.noAgeColumn ? [] : [AGE_COLUMN])];
 }
 
 export function tableRow(resource: Resource, obj: KubeObject, now: Date, include: IncludeObject): Table["rows"][number] {
-  const cells = [obj.metadata?.name ?? "", ...(resource.cells?.(obj, now) ?? [])];
+  const cells = [...(resource.noNameColumn ? [] : [obj.metadata?.name ?? ""]), ...(resource.cells?.(obj, now) ?? [])];
   if (!resource.noAgeColumn) cells.push(age(obj, now));
   const row: Table["rows"][number] = { cells };
   if (include === "Object") row.object = obj;

@@ -52,7 +52,7 @@ export function prepareMetaForCreate(resource: Resource, obj: KubeObject, now: D
   delete (meta as { selfLink?: string }).selfLink;
   if (resource.generation) meta.generation = 1;
   else delete meta.generation;
-  if (resource.status) delete obj.status;
+  if (resource.status && !resource.keepStatusOnCreate) delete obj.status;
 }
 
 /** Everything but metadata and status: a change here bumps generation. */

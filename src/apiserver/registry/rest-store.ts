@@ -64,8 +64,12 @@ export class RestStore {
     return Registry.key(this.resource, namespace, name);
   }
 
-  private ctx(): StrategyContext {
-    return { now: this.now(), get: this.deps.get };
+  private ctx(dryRun = false): StrategyContext {
+    return { now: this.now(), get: this.deps.get, dryRun };
+  }
+
+  private get putOptions(): { ttlSeconds?: number } {
+    return this.resource.ttlSeconds ? { ttlSeconds: this.resource.ttlSeconds } : {};
   }
 
   private now(): Date {
@@ -85,7 +89,17 @@ export class RestStore {
     prepareMetaForCreate(r, obj, this.now());
     r.defaults?.(obj);
     if (opts.fieldManager !== undefined) setManagedFields(obj, trackUpdate(null, obj, { manager: opts.fieldManager, now: this.now() }));
-    await r.prepareForCreate?.(obj, this.ctx());
+    await r.prepareForCreate?.(obj, this.ctx(opts.dryRun));
+    try {
+      return await this.finishCreate(obj, opts);
+    } catch (err) {
+      if (!opts.dryRun) await r.abortCreate?.(obj);
+      throw err;
+    }
+  }
+
+  private async finishCreate(obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const r = this.resource;
     this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }), ...(r.validate?.(obj) ?? [])]);
     const name = obj.metadata!.name!;
     if (r.namespaced && this.deps.namespaceState) {
@@ -100,7 +114,7 @@ export class RestStore {
       return obj;
     }
     try {
-      return decodeStored(await this.store.create(this.key(obj.metadata!.namespace ?? "", name), encodeForStore(obj)));
+      return decodeStored(await this.store.create(this.key(obj.metadata!.namespace ?? "", name), encodeForStore(obj), this.putOptions));
     } catch (err) {
       throw this.storeError(err, name);
     }
@@ -157,7 +171,7 @@ export class RestStore {
         // Kind strategies apply to the main resource; status and internal subresources skip them.
         const main = subresource === "";
         if (main) r.defaults?.(next);
-        if (opts.fieldManager !== undefined) setManagedFields(next, trackUpdate(current, next, { manager: opts.fieldManager, subresource, now: this.now() }));
+        if (opts.fieldManager !== undefined) setManagedFields(next, trackUpdate(current, next, { manager: opts.fieldManager, subresource, now: this.now() }), current);
         if (main) await r.prepareForUpdate?.(next, current, this.ctx());
         this.validate(next, [
           ...validateObjectMeta(next.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }),
@@ -167,13 +181,18 @@ export class RestStore {
         ]);
         if (next.metadata!.deletionTimestamp && (next.metadata!.finalizers ?? []).length === 0 && !this.gracePending(next) && !r.deletionBlocked?.(next)) {
           // The last finalizer is gone: the deletion completes.
-          if (!opts.dryRun) await this.store.delete(key, kv!.modRevision);
+          if (!opts.dryRun) {
+            await this.store.delete(key, kv!.modRevision);
+            await r.afterDelete?.(next);
+          }
           return next;
         }
         const value = encodeForStore(next);
         if (value === kv!.value) return current;
         if (opts.dryRun) return next;
-        return decodeStored(await this.store.update(key, value, kv!.modRevision));
+        const written = decodeStored(await this.store.update(key, value, kv!.modRevision, this.putOptions));
+        await r.afterUpdate?.(written, current);
+        return written;
       } catch (err) {
         if (err instanceof ConflictError && attempt < 100) continue;
         if (err instanceof NotFoundError && attempt < 100) continue;
@@ -212,8 +231,9 @@ export class RestStore {
       if (finalizers.size === 0 && grace === 0 && !r.deletionBlocked?.(current)) {
         if (opts.dryRun) return { object: current, deleted: true };
         try {
-          const gone = await this.store.delete(key, kv.modRevision);
-          return { object: decodeStored(gone), deleted: true };
+          const gone = decodeStored(await this.store.delete(key, kv.modRevision));
+          await r.afterDelete?.(gone);
+          return { object: gone, deleted: true };
         } catch (err) {
           if (err instanceof ConflictError) continue;
           throw this.storeError(err, name);
@@ -228,7 +248,7 @@ export class RestStore {
       r.prepareForDelete?.(next);
       if (opts.dryRun) return { object: next, deleted: false };
       try {
-        const written = decodeStored(await this.store.update(key, encodeForStore(next), kv.modRevision));
+        const written = decodeStored(await this.store.update(key, encodeForStore(next), kv.modRevision, this.putOptions));
         return { object: written, deleted: false };
       } catch (err) {
         if (err instanceof ConflictError) continue;

@@ -24,6 +24,8 @@ export interface ScaleSubresource {
 /** Context the strategy hooks may use (allocators and the like come later through here). */
 export interface StrategyContext {
   now: Date;
+  /** The request is a dry run: check, but claim and change nothing. */
+  dryRun?: boolean;
   /** Reads another object through the registry (e.g. a Pod's namespace). */
   get?: (resource: string, namespace: string, name: string) => Promise<KubeObject | null>;
 }
@@ -49,6 +51,10 @@ export interface ResourceDefinition {
   generation?: boolean;
   /** PUT of a missing object creates it (Endpoints, Leases…). */
   allowCreateOnUpdate?: boolean;
+  /** A create keeps the status it was sent (Nodes register with their capacity and addresses). */
+  keepStatusOnCreate?: boolean;
+  /** Objects expire this many seconds after their last write (Events: one hour). */
+  ttlSeconds?: number;
 
   /** Rule for metadata.name (default: DNS subdomain). */
   nameValidator?: NameValidator;
@@ -81,12 +87,21 @@ export interface ResourceDefinition {
    */
   virtualCreate?(obj: KubeObject, user: { username: string; uid?: string; groups: string[] }): KubeObject | Promise<KubeObject>;
 
+  /** A create failed after prepareForCreate: give back what it claimed (Service IPs and ports). */
+  abortCreate?(obj: KubeObject): void | Promise<void>;
+  /** After an update was stored: release what the old version held and the new one does not. */
+  afterUpdate?(obj: KubeObject, old: KubeObject): void | Promise<void>;
+  /** After the object left the store for good. */
+  afterDelete?(obj: KubeObject): void | Promise<void>;
+
   /** Extra columns after NAME for `kubectl get` (Table output); NAME and AGE are added by default. */
   columns?: TableColumn[];
   /** The cells of `columns` for one object. */
   cells?(obj: KubeObject, now: Date): unknown[];
   /** Omit the trailing AGE column (it is among `columns` somewhere else). */
   noAgeColumn?: boolean;
+  /** Omit the leading NAME column (Events show it only with -o wide, among `columns`). */
+  noNameColumn?: boolean;
 }
 
 /** A definition with its derived names, as the registry hands it out. */

@@ -31,7 +31,10 @@ export class CacheFeed {
     this.opts = opts;
   }
 
-  /** The cache for keys under `prefix` (one resource: `<root><group>/<resource>/`). */
+  /**
+   * The cache for keys under `prefix` (one resource: `<root><group>/<resource>/`). Only prefixes
+   * asked for here are cached; other keys under the root (allocation ranges…) only move the revision.
+   */
   cache(prefix: string): WatchCache {
     let cache = this.caches.get(prefix);
     if (!cache) this.caches.set(prefix, (cache = new WatchCache(prefix, this.opts.capacity)));
@@ -74,15 +77,28 @@ export class CacheFeed {
     return key.slice(0, resource + 1);
   }
 
+  /** Decodes a stored value; a value that is not a valid object is logged and skipped. */
+  private decode(kv: KeyValue): KubeObject | null {
+    try {
+      return this.opts.decode(kv);
+    } catch (err) {
+      this.opts.onError?.(new Error(`cannot decode ${kv.key} at revision ${kv.modRevision}: ${(err as Error).message}`));
+      return null;
+    }
+  }
+
   private async resync(): Promise<void> {
     const first = await this.store.range(this.root, { limit: 5000 });
     const byPrefix = new Map<string, CachedObject[]>();
     const add = (kvs: KeyValue[]) => {
       for (const kv of kvs) {
         const prefix = this.prefixOf(kv.key);
+        if (!this.caches.has(prefix)) continue;
+        const object = this.decode(kv);
+        if (!object) continue;
         let list = byPrefix.get(prefix);
         if (!list) byPrefix.set(prefix, (list = []));
-        list.push({ key: kv.key, rv: kv.modRevision, object: this.opts.decode(kv) });
+        list.push({ key: kv.key, rv: kv.modRevision, object });
       }
     };
     add(first.kvs);
@@ -91,7 +107,6 @@ export class CacheFeed {
       add(page.kvs);
       next = page.continue;
     }
-    for (const prefix of byPrefix.keys()) this.cache(prefix);
     for (const [prefix, cache] of this.caches) cache.reset(byPrefix.get(prefix) ?? [], first.revision);
     this.rv = first.revision;
     this.storeWatch = this.store.watch(this.root, { fromRevision: first.revision + 1, maxBuffered: 200_000 });
@@ -102,16 +117,15 @@ export class CacheFeed {
   private async follow(watch: Watch): Promise<void> {
     try {
       for await (const e of watch) {
-        const decode = e.type === "delete"
-          ? () => this.opts.decode({ ...e.prevKv!, modRevision: e.kv.modRevision })
-          : () => this.opts.decode(e.kv);
-        this.cache(this.prefixOf(e.kv.key)).apply(e.type, e.kv.key, e.kv.modRevision, decode);
+        const cache = this.caches.get(this.prefixOf(e.kv.key));
+        const object = cache ? this.decode(e.type === "delete" ? { ...e.prevKv!, modRevision: e.kv.modRevision } : e.kv) : null;
+        if (cache && object) cache.apply(e.type, e.kv.key, e.kv.modRevision, () => object);
         this.rv = e.kv.modRevision;
         if (this.freshWaiters.size > 0) this.wakeFreshWaiters();
       }
     } catch (err) {
       if (this.stopped) return;
-      this.opts.onError?.(err);
+      this.opts.onError?.(new Error(`lost the store watch, relisting: ${(err as Error).message}`));
       // Lost the store watch (compacted, cut off): start over; current watchers must relist.
       this.ready = this.resync();
       await this.ready.catch((e: unknown) => this.opts.onError?.(e));

@@ -122,7 +122,7 @@ export function eventCells(e: EventView, now: Date): unknown[] {
  * `noNameColumn` (not yet in types.ts, see the report): kubectl shows no leading NAME for events.
  * Until the table code honours it, NAME is both first and in the wide columns.
  */
-type EventDefinition = ResourceDefinition & { noNameColumn: boolean };
+type EventDefinition = ResourceDefinition;
 
 export const events: EventDefinition = {
   group: "", version: "v1", kind: "Event", plural: "events", singular: "event", shortNames: ["ev"],
@@ -132,6 +132,7 @@ export const events: EventDefinition = {
   columns,
   noAgeColumn: true,
   noNameColumn: true,
+  ttlSeconds: 3600,
   cells: (obj, now) => eventCells(coreView(obj), now),
 };
 
@@ -162,5 +163,6 @@ export const eventsV1: EventDefinition = {
   columns,
   noAgeColumn: true,
   noNameColumn: true,
+  ttlSeconds: 3600,
   cells: (obj, now) => eventCells(eventsView(obj), now),
 };

@@ -93,7 +93,7 @@ function cells(obj: KubeObject, now: Date): unknown[] {
  * Nodes keep the status they are created with (a kubelet registers its capacity and addresses);
  * `keepStatusOnCreate` asks the generic store not to drop it (see the report on types.ts).
  */
-export const nodes: ResourceDefinition & { keepStatusOnCreate: boolean } = {
+export const nodes: ResourceDefinition = {
   group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"],
   namespaced: false,
   status: true,

@@ -210,11 +210,11 @@ function cells(obj: KubeObject, now: Date): unknown[] {
   return [spec.type ?? "", clusterIP, externalIP(spec, obj.status as never), ports, ageCell(obj, now), formatLabels(spec.selector)];
 }
 
-const dryRunOf = (ctx: StrategyContext): boolean => (ctx as StrategyContext & { dryRun?: boolean }).dryRun === true;
+const dryRunOf = (ctx: StrategyContext): boolean => ctx.dryRun === true;
 
 /**
- * The Service definition; with `allocation`, creates and updates claim ClusterIPs and node ports
- * (releasing them on delete needs the store hooks described in the report).
+ * The Service definition; with `allocation`, creates and updates claim ClusterIPs and node ports,
+ * and failed creates, updates and deletes give them back.
  */
 export function servicesDefinition(allocation?: ServiceAllocation): ResourceDefinition {
   const range: [number, number] = allocation ? [allocation.nodePorts.min, allocation.nodePorts.max] : [30000, 32767];
@@ -250,6 +250,9 @@ export function servicesDefinition(allocation?: ServiceAllocation): ResourceDefi
     },
     validate: (obj) => validateServiceSpec((obj as ServiceShape).spec, range),
     validateUpdate: (obj, old) => validateServiceUpdate((obj as ServiceShape).spec ?? {}, (old as ServiceShape).spec ?? {}),
+    abortCreate: allocation ? (obj) => allocation.release(obj as ServiceShape) : undefined,
+    afterUpdate: allocation ? (obj, old) => allocation.releaseUnused(obj as ServiceShape, old as ServiceShape) : undefined,
+    afterDelete: allocation ? (obj) => allocation.release(obj as ServiceShape) : undefined,
     columns,
     noAgeColumn: true,
     cells,
