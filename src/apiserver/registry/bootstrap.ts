@@ -20,6 +20,13 @@ const SYSTEM_PRIORITY_CLASSES: KubeObject[] = [
 
 async function ensure(rest: RestStore, obj: KubeObject, namespace = ""): Promise<void> {
   try {
+    // Look first: a create would also claim resources (a Service's IP) before finding the object.
+    await rest.get(namespace, obj.metadata!.name!);
+    return;
+  } catch (err) {
+    if (!isStatusError(err, "NotFound")) throw err;
+  }
+  try {
     await rest.create(namespace, obj);
   } catch (err) {
     if (!isStatusError(err, "AlreadyExists")) throw err;
