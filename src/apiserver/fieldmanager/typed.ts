@@ -5,9 +5,9 @@ import { isPlainObject } from "../../apimachinery/object.ts";
 import { goFormat } from "../../apimachinery/go-format.ts";
 import { FieldSet } from "./set.ts";
 import { keyElement, pathString, serializePathElement } from "./path.ts";
-import type { Path, PathElement } from "./path.ts";
-import { deduced, fieldType } from "./schema.ts";
-import type { Atom, ListType, MapType, TypeRef } from "./schema.ts";
+import type { PathElement } from "./path.ts";
+import { fieldType } from "./schema.ts";
+import type { Atom, ListType, TypeRef } from "./schema.ts";
 
 type Part = "scalar" | "list" | "map";
 
@@ -95,7 +95,7 @@ function indexList(list: ListType, items: readonly unknown[] | null): IndexedLis
 
 // --- validation of an applied configuration -------------------------------------------------
 
-/** Errors that make `value` unusable as an applied configuration of type `tr` ("" when none). */
+/** Why `value` cannot be an applied configuration of type `tr` (empty when it can), as `.path: problem`. */
 export function validateTyped(value: unknown, tr: TypeRef): string[] {
   const errs: string[] = [];
   const walk = (v: unknown, t: TypeRef, path: PathElement[]) => {
@@ -409,6 +409,3 @@ export function removeItems(value: unknown, set: FieldSet, tr: TypeRef): unknown
   };
   return rm(value, set, tr) ?? {};
 }
-
-export { deduced };
-export type { Path, MapType };

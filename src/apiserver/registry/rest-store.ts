@@ -172,6 +172,8 @@ export class RestStore {
         const main = subresource === "";
         if (main) r.defaults?.(next);
         if (opts.fieldManager !== undefined) setManagedFields(next, trackUpdate(current, next, { manager: opts.fieldManager, subresource, now: this.now() }), current);
+        // A status write keeps the managedFields its mutation computed (server-side apply to /status).
+        else if (subresource === "status" && desired.metadata?.managedFields !== undefined) setManagedFields(next, desired.metadata.managedFields, current);
         if (main) await r.prepareForUpdate?.(next, current, this.ctx());
         this.validate(next, [
           ...validateObjectMeta(next.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }),
