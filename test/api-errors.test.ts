@@ -79,6 +79,21 @@ describe("API errors", () => {
     assert.equal(warn.headers.warning, '299 - "unknown field \\"dataa\\""');
   });
 
+  it("400 for values of the wrong type and absurd nesting, never a 500", async () => {
+    const wrongMeta = await api("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: "x" });
+    assertStatus(wrongMeta, 400, "BadRequest");
+    assert.match(wrongMeta.json.message, /ConfigMap in version "v1" cannot be handled as a ConfigMap: metadata: expected object, got string/);
+    assertStatus(await api("POST", "/api/v1/namespaces/default/configmaps", { ...cm("f"), metadata: { name: "f", finalizers: "x" } }), 400, "BadRequest");
+    assertStatus(await api("POST", "/api/v1/namespaces/default/configmaps", { ...cm("f"), data: { a: 1 } }), 400, "BadRequest");
+    const deep = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'{"a":'.repeat(5000)}{}${"}".repeat(5000)}}`;
+    const nested = await api("POST", "/api/v1/namespaces/default/configmaps", deep);
+    assertStatus(nested, 400, "BadRequest");
+    assert.match(nested.json.message, /nests deeper than 100 levels/);
+    assertStatus(await api("PATCH", "/api/v1/namespaces/default/configmaps/c1", [{ op: "replace", path: "/data", value: ["not", "a", "map"] }], { "content-type": "application/json-patch+json" }), 400, "BadRequest");
+    assertStatus(await api("GET", "//"), 404, "NotFound");
+    assertStatus(await api("GET", "/api/v1/namespaces/%zz/configmaps"), 400, "BadRequest");
+  });
+
   it("413 for a body over 3 MiB and 415 for an unknown content type", async () => {
     assertStatus(await api("POST", "/api/v1/namespaces/default/configmaps", cm("big", { a: "x".repeat(3.2 * 1024 * 1024) })), 413, "RequestEntityTooLarge");
     assertStatus(await api("POST", "/api/v1/namespaces/default/configmaps", "a=b", { "content-type": "text/plain" }), 415, "UnsupportedMediaType");

@@ -34,12 +34,14 @@ export function decodeBody(body: Buffer, contentType: string | undefined, protob
   if (type === "application/vnd.kubernetes.protobuf") {
     if (!protobuf) throw errors.unsupportedMediaType(type);
     value = protobuf(body);
+    checkNesting(value);
   } else if (type === "application/yaml" || type === "application/apply-patch+yaml") {
     try {
       value = parseYaml(body.toString("utf8"), { maxAliasCount: 100 });
     } catch (err) {
       throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message.split("\n")[0]}`);
     }
+    checkNesting(value);
   } else if (type === "" || type.endsWith("json")) {
     value = parseJson(body);
   } else {
@@ -49,10 +51,27 @@ export function decodeBody(body: Buffer, contentType: string | undefined, protob
   return value;
 }
 
+/** Deeper than this is no Kubernetes object; refusing it keeps deep recursion out of the server. */
+export const MAX_NESTING = 100;
+
 export function parseJson(body: Buffer): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString("utf8"));
+    value = JSON.parse(body.toString("utf8"));
   } catch (err) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+  checkNesting(value);
+  return value;
+}
+
+/** 400 when a value nests deeper than MAX_NESTING (iterative, so it cannot overflow itself). */
+export function checkNesting(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_NESTING) throw errors.badRequest(`the request body nests deeper than ${MAX_NESTING} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
   }
 }

@@ -5,24 +5,15 @@ import { errors } from "../../apimachinery/status.ts";
 import { componentSchemas, schemaNameFor } from "../openapi/index.ts";
 import type { Schema, SchemaMap } from "../openapi/index.ts";
 import { addWarning } from "./respond.ts";
+import { resolveSchema } from "../registry/schema-check.ts";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
 const MAX_REPORTED = 20;
 
-function resolve(schema: Schema | undefined, schemas: SchemaMap): Schema | undefined {
-  let s = schema;
-  for (let i = 0; s && i < 10; i++) {
-    const ref = (s.$ref as string | undefined) ?? ((s.allOf as Schema[] | undefined)?.[0]?.$ref as string | undefined);
-    if (!ref) return s;
-    s = schemas[ref.slice(ref.lastIndexOf("/") + 1)];
-  }
-  return s;
-}
-
 /** Paths ("spec.containers[0].foo") of fields `value` sets that `schema` does not declare. */
 export function unknownFields(value: unknown, schema: Schema | undefined, schemas: SchemaMap, path = "", out: string[] = []): string[] {
-  const s = resolve(schema, schemas);
+  const s = resolveSchema(schema, schemas);
   if (!s || out.length >= MAX_REPORTED || s["x-kubernetes-preserve-unknown-fields"] || s.oneOf) return out;
   if (Array.isArray(value)) {
     if (s.items) value.forEach((item, i) => unknownFields(item, s.items as Schema, schemas, `${path}[${i}]`, out));

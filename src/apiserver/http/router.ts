@@ -47,8 +47,15 @@ export class Router {
   /** Handles one request; never throws (errors become Status responses). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? "/", "https://k8ts");
-    const info = parseRequestInfo(req.method ?? "GET", url.pathname, url.searchParams);
+    let url: URL;
+    let info: ReturnType<typeof parseRequestInfo>;
+    try {
+      url = new URL(`https://k8ts${(req.url ?? "/").startsWith("/") ? "" : "/"}${req.url ?? "/"}`);
+      info = parseRequestInfo(req.method ?? "GET", url.pathname, url.searchParams);
+    } catch {
+      sendError(res, errors.badRequest(`malformed request path: ${(req.url ?? "").slice(0, 200)}`));
+      return;
+    }
     const labels = info.isResourceRequest
       ? { verb: info.verb, group: info.group, resource: info.resource, subresource: info.subresource }
       : { verb: info.verb, group: "", resource: "", subresource: "" };

@@ -2,6 +2,7 @@
 // /openapi/v3 listing one document per group-version (with a content hash in its URL), and the
 // documents themselves (paths + the component schemas they reach). /openapi/v2 is answered 404:
 // kubectl only reads v2 as protobuf and falls back to it only when v3 is missing.
+import { errors } from "../../apimachinery/status.ts";
 import { createHash } from "node:crypto";
 import type { Resource } from "../registry/types.ts";
 import { discoveryPath, groupVersionPath, resourcePaths } from "./paths.ts";
@@ -107,7 +108,7 @@ export class OpenAPIDocuments {
     const doc = this.document(groupVersion);
     if (!doc) return notFound(`no OpenAPI v3 document for ${groupVersion}`);
     if (!acceptsJSON(headers.accept)) {
-      return { status: 406, headers: { "Content-Type": "text/plain", Vary: "Accept" }, body: Buffer.from("only application/json is served\n") };
+      return { status: 406, headers: { "Content-Type": "application/json", Vary: "Accept" }, body: Buffer.from(JSON.stringify(errors.notAcceptable("only application/json is served").status)) };
     }
     const hash = query.get("hash");
     const extra: Record<string, string> = { "Content-Type": "application/json", Vary: "Accept" };
