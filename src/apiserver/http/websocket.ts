@@ -30,7 +30,9 @@ function reject(socket: Duplex, code: number, body: unknown): void {
 export function watchUpgradeHandler(registry: Registry, authenticator: Authenticator, ctx: HandlerContext) {
   const wss = new WebSocketServer({
     noServer: true,
-    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith(BEARER_PROTOCOL)) ?? false,
+    // Prefer a real subprotocol; a client that offered only the bearer one gets it echoed, since
+    // WebSocket clients require the server to pick one of those offered.
+    handleProtocols: (protocols) => [...protocols].find((p) => !p.startsWith(BEARER_PROTOCOL)) ?? [...protocols][0] ?? false,
   });
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void (async () => {
