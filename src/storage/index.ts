@@ -6,7 +6,6 @@ import type { Store } from "./interface.ts";
 import { Compactor } from "./compactor.ts";
 import type { CompactorOptions } from "./compactor.ts";
 import { openSqliteStore } from "./sqlite/index.ts";
-import { openEtcdStore } from "./etcd/index.ts";
 
 export * from "./interface.ts";
 export * from "./errors.ts";
@@ -32,6 +31,8 @@ export async function openStore(config: StoreConfig): Promise<OpenedStore> {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     store = await openSqliteStore({ path: join(config.dataDir, "state.db") });
   } else {
+    // Loaded on demand: the etcd client (gRPC) costs a few hundred ms to load.
+    const { openEtcdStore } = await import("./etcd/index.ts");
     store = await openEtcdStore({ endpoints: config.endpoints, tls: config.tls, keyPrefix: config.keyPrefix });
   }
   const compactor = config.compaction === false ? null : new Compactor(store, config.compaction).start();
