@@ -33,6 +33,7 @@ const WRITE_VERBS: Record<string, Verb> = { POST: "create", PUT: "update", PATCH
  */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const segments = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
+  if (segments.some((s) => s === "." || s === ".." || s.includes("/"))) throw new Error(`invalid path segment in ${path}`);
   const nonResource: NonResourceRequest = { isResourceRequest: false, verb: method.toLowerCase(), path };
   let rest: string[];
   let group = "";
@@ -80,3 +81,15 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (CONNECT_SUBRESOURCES.has(info.subresource) && (method === "GET" || method === "POST")) info.verb = "connect";
   return info;
 }
+
+/**
+ * The request's path as sent (no "." / ".." resolution, which would turn
+ * /api/v1/namespaces/%2e%2e/pods into a list across namespaces) and its query.
+ */
+export function requestURL(raw: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = raw.indexOf("?");
+  const pathname = q < 0 ? raw : raw.slice(0, q);
+  if (!pathname.startsWith("/")) throw new Error("path must start with /");
+  return { pathname, searchParams: new URLSearchParams(q < 0 ? "" : raw.slice(q + 1)) };
+}
+

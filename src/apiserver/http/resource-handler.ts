@@ -161,6 +161,10 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
     case "delete": {
       const opts = await deleteOptions(req, query, ctx);
       const { object, deleted } = await rest.delete(ns, info.name, opts, { dryRun: dryRun(query) || (opts.dryRun ?? []).includes("All") });
+      if (deleted && !resource.returnDeletedObject) {
+        // As kube-apiserver: an object gone at once is reported by a Success Status.
+        return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name: info.name, group: resource.group || undefined, kind: resource.plural, uid: object.metadata?.uid } });
+      }
       return sendObject(res, req, resource, deleted || opts.propagationPolicy !== "Foreground" ? 200 : 202, object, query);
     }
     case "deletecollection": {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../util/log.ts";
 import { errors } from "../../apimachinery/status.ts";
 import type { Authenticator, UserInfo } from "../auth/index.ts";
-import { parseRequestInfo } from "../request-info.ts";
+import { parseRequestInfo, requestURL } from "../request-info.ts";
 import type { Registry } from "../registry/registry.ts";
 import { Discovery, AGGREGATED_DISCOVERY_TYPE, wantsAggregated } from "../discovery.ts";
 import type { ApiServerMetrics } from "../metrics.ts";
@@ -47,10 +47,10 @@ export class Router {
   /** Handles one request; never throws (errors become Status responses). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    let url: URL;
+    let url: { pathname: string; searchParams: URLSearchParams };
     let info: ReturnType<typeof parseRequestInfo>;
     try {
-      url = new URL(`https://k8ts${(req.url ?? "/").startsWith("/") ? "" : "/"}${req.url ?? "/"}`);
+      url = requestURL(req.url ?? "/");
       info = parseRequestInfo(req.method ?? "GET", url.pathname, url.searchParams);
     } catch {
       sendError(res, errors.badRequest(`malformed request path: ${(req.url ?? "").slice(0, 200)}`));
@@ -64,6 +64,7 @@ export class Router {
     let user: UserInfo | null = null;
     try {
       if (PUBLIC_PATHS.has(url.pathname)) return this.publicPath(url.pathname, res, url.searchParams);
+      if (!["GET", "POST", "PUT", "PATCH", "DELETE"].includes(req.method ?? "")) throw errors.methodNotAllowed(`the server does not allow this method (${req.method}) on the requested resource`);
       user = this.opts.authenticator.authenticate(req);
       if (!user) throw errors.unauthorized();
       if (!longRunning) {

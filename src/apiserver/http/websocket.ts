@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/index.ts";
-import { parseRequestInfo } from "../request-info.ts";
+import { parseRequestInfo, requestURL } from "../request-info.ts";
 import type { Registry } from "../registry/registry.ts";
 import { startWatch } from "./resource-handler.ts";
 import type { HandlerContext } from "./resource-handler.ts";
@@ -37,7 +37,7 @@ export function watchUpgradeHandler(registry: Registry, authenticator: Authentic
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     void (async () => {
       try {
-        const url = new URL(req.url ?? "/", "https://k8ts");
+        const url = requestURL(req.url ?? "/");
         const token = protocolToken(req);
         const user = token ? authenticator.authenticateToken(token) : authenticator.authenticate(req);
         if (!user) return reject(socket, 401, errors.unauthorized().status);

@@ -129,6 +129,7 @@ export class RestStore {
    */
   async update(namespace: string, name: string, obj: KubeObject, subresource = "", opts: WriteOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
     const r = this.resource;
+    assertWellTyped(obj, r.apiVersion, r.kind);
     checkTypeAndNamespace(r, obj, namespace);
     if (obj.metadata!.name !== name) {
       throw errors.badRequest(`the name of the object (${obj.metadata!.name ?? ""}) does not match the name on the URL (${name})`);

@@ -51,7 +51,13 @@ export function typeErrors(value: unknown, schema: Schema | undefined, schemas: 
     return out;
   }
   if (Array.isArray(value)) {
-    if (s.items) value.forEach((item, i) => typeErrors(item, s.items as Schema, schemas, `${path}[${i}]`, out));
+    if (s.items) {
+      value.forEach((item, i) => {
+        // A null list item would be a zero-valued struct in Go; here it is simply refused.
+        if (item === null) out.push(`${path}[${i}]: expected a value, got null`);
+        else typeErrors(item, s.items as Schema, schemas, `${path}[${i}]`, out);
+      });
+    }
   } else if (typeof value === "object") {
     const props = s.properties as Record<string, Schema> | undefined;
     const additional = s.additionalProperties as Schema | boolean | undefined;

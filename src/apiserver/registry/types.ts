@@ -51,6 +51,8 @@ export interface ResourceDefinition {
   generation?: boolean;
   /** PUT of a missing object creates it (Endpoints, Leases…). */
   allowCreateOnUpdate?: boolean;
+  /** An immediate DELETE answers with the deleted object (Pods) rather than a Success Status. */
+  returnDeletedObject?: boolean;
   /** A create keeps the status it was sent (Nodes register with their capacity and addresses). */
   keepStatusOnCreate?: boolean;
   /** Objects expire this many seconds after their last write (Events: one hour). */

@@ -114,6 +114,7 @@ export function podGracePeriod(obj: KubeObject): number {
 export const pods: ResourceDefinition = {
   group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], categories: ["all"],
   namespaced: true,
+  returnDeletedObject: true,
   status: true,
   subresources: ["binding", "eviction", "log", "exec", "attach", "portforward"],
   defaults(obj) {
