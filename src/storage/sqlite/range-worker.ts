@@ -2,7 +2,8 @@
 // does not hold the event loop; each request is one consistent snapshot.
 import { parentPort, workerData } from "node:worker_threads";
 import { Reader } from "./reader.ts";
-import type { KeyValue } from "../interface.ts";
+import { toColumns } from "./range-columns.ts";
+import type { RangeColumns } from "./range-columns.ts";
 
 export interface RangeRequest {
   id: number;
@@ -15,7 +16,7 @@ export interface RangeRequest {
 }
 
 export type RangeReply =
-  | { id: number; ok: true; revision: number; kvs: KeyValue[] }
+  | { id: number; ok: true; revision: number; rows: RangeColumns }
   | { id: number; ok: false; message: string; future?: boolean };
 
 const port = parentPort!;
@@ -32,7 +33,7 @@ port.on("message", (req: RangeRequest | "close") => {
     const reply = reader.snapshot((snap): RangeReply => {
       if (req.revision > snap) return { id: req.id, ok: false, future: true, message: `required revision ${req.revision} is a future revision (current ${snap})` };
       const revision = req.revision || snap;
-      return { id: req.id, ok: true, revision, kvs: reader.range(req.start, req.end, req.limit, revision, snap) };
+      return { id: req.id, ok: true, revision, rows: toColumns(reader.range(req.start, req.end, req.limit, revision, snap)) };
     });
     port.postMessage(reply);
   } catch (err) {

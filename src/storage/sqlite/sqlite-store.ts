@@ -10,6 +10,7 @@ import { WatchHub } from "./watch-hub.ts";
 import type { FromWriter, ToWriter, WriteOp, WriteResult, WriterInit, WriterReady } from "./protocol.ts";
 import type { RangeReply, RangeRequest } from "./range-worker.ts";
 import { WorkerRpc } from "./worker-rpc.ts";
+import { fromColumns } from "./range-columns.ts";
 
 export interface SqliteStoreOptions {
   /** Database file; created if missing, reopened (at its stored revision) if present. */
@@ -102,7 +103,8 @@ export class SqliteStore implements Store {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const reply = await this.rangeReader.request({ start, end: prefixEnd(prefix), limit: limit > 0 ? limit + 1 : -1, revision: opts.revision ?? 0 });
     if (!reply.ok) throw new Error(reply.message);
-    const { kvs, revision } = reply;
+    const { revision } = reply;
+    const kvs = fromColumns(reply.rows);
     if (revision < this.compacted && opts.revision) throw new CompactedError(revision, this.compacted);
     if (limit > 0 && kvs.length > limit) {
       kvs.length = limit;
