@@ -77,6 +77,7 @@ describe("API errors", () => {
     const warn = await api("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Warn", { ...cm("w1"), dataa: { x: "1" } });
     assert.equal(warn.status, 201);
     assert.equal(warn.headers.warning, '299 - "unknown field \\"dataa\\""');
+    assert.equal(warn.json.dataa, undefined, "unknown fields are dropped, as typed decoding drops them");
   });
 
   it("400 for values of the wrong type and absurd nesting, never a 500", async () => {

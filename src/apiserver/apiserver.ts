@@ -17,6 +17,7 @@ import { builtinRegistry } from "./registry/builtin.ts";
 import { bootstrap } from "./registry/bootstrap.ts";
 import { storeServiceAllocation } from "./registry/service-ranges.ts";
 import { bindingHandler, evictionHandler } from "./registry/pod-subresources.ts";
+import { finalizeHandler } from "./registry/namespace-finalize.ts";
 import { CacheFeed } from "./watchcache/index.ts";
 import { ApiServerMetrics } from "./metrics.ts";
 import { instrumentStore } from "./instrumented-store.ts";
@@ -110,9 +111,10 @@ export class ApiServer {
     }
   }
 
-  /** binding and eviction, when pods are served. */
+  /** binding and eviction, when pods are served; namespaces' finalize. */
   private podSubresources(): Map<string, SubresourceHandler> {
     const map = new Map<string, SubresourceHandler>();
+    if (this.registry.get("", "v1", "namespaces")) map.set("/namespaces/finalize", finalizeHandler(this.rest("", "namespaces")));
     const pods = this.registry.get("", "v1", "pods");
     if (!pods) return map;
     const rest = this.handlersFor(pods).rest;

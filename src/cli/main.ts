@@ -10,6 +10,7 @@ const USAGE = `usage: k8ts <command> [flags]
 commands:
   server       API server with its store, and (as they land) controllers, scheduler and a node agent
   apiserver    the API server alone
+  controller-manager   the controllers (replicaset, namespace, garbagecollector) against a running API server
   version      print the version
 
 flags (server, apiserver):
@@ -18,7 +19,12 @@ flags (server, apiserver):
   --bind-address ADDR          listen address (default 127.0.0.1)
   --tls-san NAME               extra name or IP in the serving certificate (repeatable)
   --datastore-endpoint URLS    comma-separated etcd client URLs (default: embedded SQLite in the data dir)
-  --datastore-cafile F, --datastore-certfile F, --datastore-keyfile F   TLS to etcd`;
+  --datastore-cafile F, --datastore-certfile F, --datastore-keyfile F   TLS to etcd
+
+flags (controller-manager):
+  --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
+  --leader-elect               run only while holding the Lease kube-system/kube-controller-manager
+  --controllers A,B            which controllers to run (default all)`;
 
 const FLAGS = {
   "data-dir": { type: "string", default: "./data" },
@@ -45,7 +51,29 @@ async function storeConfig(flags: Record<string, unknown>, dataDir: string): Pro
   };
 }
 
-async function serve(args: string[]): Promise<void> {
+async function controllerManager(args: string[]): Promise<void> {
+  const { values: flags } = parseArgs({ args, allowPositionals: false, options: {
+    kubeconfig: { type: "string" }, "leader-elect": { type: "boolean", default: false }, controllers: { type: "string" }, help: { type: "boolean", short: "h" },
+  } });
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const kubeconfig = flags.kubeconfig ?? process.env.KUBECONFIG;
+  if (!kubeconfig) throw new Error("controller-manager: --kubeconfig (or $KUBECONFIG) is required");
+  const { startControllerManager, CONTROLLERS } = await import("../controllers/index.ts");
+  const names = flags.controllers?.split(",").map((c) => c.trim()).filter(Boolean);
+  for (const n of names ?? []) if (!(n in CONTROLLERS)) throw new Error(`--controllers: unknown controller "${n}"`);
+  const manager = await startControllerManager({ kubeconfig, leaderElect: flags["leader-elect"], controllers: names as (keyof typeof CONTROLLERS)[] | undefined });
+  const stop = async () => {
+    await manager.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}
+
+async function serve(args: string[], withControllers: boolean): Promise<void> {
   const { values: flags } = parseArgs({ args, options: FLAGS, allowPositionals: false });
   if (flags.help) {
     console.log(USAGE);
@@ -59,12 +87,15 @@ async function serve(args: string[]): Promise<void> {
   log.info({ dataDir }, "opening store");
   const opened = await openStore(await storeConfig(flags, dataDir));
   const apiserver = await ApiServer.start({ store: opened.store, dataDir, port, host: flags["bind-address"], tlsSans: flags["tls-san"] });
+  const { startControllerManager } = await import("../controllers/index.ts");
+  const controllers = withControllers ? await startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
   console.error(`k8ts is up: ${apiserver.url}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get namespaces`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    await controllers?.stop();
     await apiserver.close();
     await opened.close();
     process.exit(0);
@@ -81,7 +112,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "server":
     case "apiserver":
-      return serve(rest);
+      return serve(rest, command === "server");
+    case "controller-manager":
+      return controllerManager(rest);
     case undefined:
     case "help":
     case "--help":

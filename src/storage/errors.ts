@@ -2,7 +2,7 @@
 // (NotFound 404, AlreadyExists/Conflict 409, Gone 410, RequestEntityTooLarge 413).
 import type { KeyValue } from "./interface.ts";
 
-export type StoreErrorCode = "NotFound" | "Exists" | "Conflict" | "Compacted" | "TooLarge" | "SlowConsumer" | "Closed" | "Unavailable";
+export type StoreErrorCode = "NotFound" | "Exists" | "Conflict" | "Compacted" | "FutureRevision" | "TooLarge" | "SlowConsumer" | "Closed" | "Unavailable";
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
@@ -45,6 +45,15 @@ export class CompactedError extends StoreError {
   constructor(requested: number, compactedRevision: number) {
     super("Compacted", "", `required revision ${requested} has been compacted (compacted revision ${compactedRevision})`);
     this.compactedRevision = compactedRevision;
+  }
+}
+
+/** A read asked for a revision the store has not reached yet. */
+export class FutureRevisionError extends StoreError {
+  readonly currentRevision: number;
+  constructor(requested: number, current: number) {
+    super("FutureRevision", "", `required revision ${requested} is a future revision (current ${current})`);
+    this.currentRevision = current;
   }
 }
 

@@ -7,16 +7,30 @@ import { isPlainObject } from "../../apimachinery/object.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** Most of an oversized body read and thrown away so the connection stays usable. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
+/** Requests whose oversized body was not drained: their connection must close after the reply. */
+export const undrained = new WeakSet<IncomingMessage>();
+
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw errors.tooLarge(`Request entity too large: limit is ${limit}`);
+  const tooLarge = () => errors.tooLarge(`Request entity too large: limit is ${limit}`);
+  if (declared > MAX_DRAIN_BYTES) {
+    undrained.add(req);
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw errors.tooLarge(`Request entity too large: limit is ${limit}`);
-    chunks.push(chunk as Buffer);
+    if (size > MAX_DRAIN_BYTES) {
+      undrained.add(req);
+      break;
+    }
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw tooLarge();
   return Buffer.concat(chunks);
 }
 

@@ -2,6 +2,7 @@
 // headers kube-apiserver sends (Content-Type, Audit-Id, Warning).
 import type { ServerResponse } from "node:http";
 import { StatusError, errors } from "../../apimachinery/status.ts";
+import { undrained } from "./body.ts";
 
 export type ObjectEncoder = (obj: unknown) => Buffer;
 
@@ -40,6 +41,8 @@ export function toStatusError(err: unknown): StatusError {
 
 export function sendError(res: ServerResponse, err: unknown, format: ResponseFormat = JSON_FORMAT): StatusError {
   const status = toStatusError(err);
+  // An oversized body left unread on the connection: close it rather than read on.
+  if (status.code === 413 && !res.headersSent && res.req && undrained.has(res.req)) res.setHeader("Connection", "close");
   const retry = status.status.details?.retryAfterSeconds;
   if (retry !== undefined && !res.headersSent) res.setHeader("Retry-After", String(retry));
   send(res, status.code, status.status, format);

@@ -137,6 +137,7 @@ export class ListWatch {
       }
     } catch (err) {
       if (isStoreError(err, "Compacted")) throw errors.gone(req.continue ? TOO_OLD_CONTINUE : `too old resource version: ${revision}`);
+      if (isStoreError(err, "FutureRevision")) throw errors.timeout(`Too large resource version: ${revision}, current: ${this.feed.revision}`);
       throw err;
     }
     return this.listOf(items, revision);

@@ -9,7 +9,7 @@ import { errors, StatusError } from "../../apimachinery/status.ts";
 import type { ResourceRef } from "../../apimachinery/status.ts";
 import type { Resource, StrategyContext } from "./types.ts";
 import { validateObjectMeta, nameIsDNSSubdomain } from "../../apimachinery/validation.ts";
-import { assertWellTyped } from "./schema-check.ts";
+import { assertWellTyped, pruneUnknownFields } from "./schema-check.ts";
 import { Registry } from "./registry.ts";
 import { checkTypeAndNamespace, prepareMetaForCreate, prepareMetaForUpdate, timestamp, validateMetaUpdate } from "./object-meta.ts";
 import { setManagedFields, trackUpdate } from "../fieldmanager/index.ts";
@@ -86,6 +86,7 @@ export class RestStore {
   async create(namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const r = this.resource;
     assertWellTyped(obj, r.apiVersion, r.kind);
+    pruneUnknownFields(obj, r.apiVersion, r.kind);
     checkTypeAndNamespace(r, obj, namespace);
     if (obj.metadata!.resourceVersion) throw errors.badRequest("resourceVersion should not be set on objects to be created");
     prepareMetaForCreate(r, obj, this.now());
@@ -130,6 +131,7 @@ export class RestStore {
   async update(namespace: string, name: string, obj: KubeObject, subresource = "", opts: WriteOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
     const r = this.resource;
     assertWellTyped(obj, r.apiVersion, r.kind);
+    pruneUnknownFields(obj, r.apiVersion, r.kind);
     checkTypeAndNamespace(r, obj, namespace);
     if (obj.metadata!.name !== name) {
       throw errors.badRequest(`the name of the object (${obj.metadata!.name ?? ""}) does not match the name on the URL (${name})`);
@@ -170,6 +172,7 @@ export class RestStore {
       try {
         if (!current) return await this.create(namespace, desired, opts);
         assertWellTyped(desired, r.apiVersion, r.kind);
+        pruneUnknownFields(desired, r.apiVersion, r.kind);
         checkTypeAndNamespace(r, desired, namespace);
         const next = prepareMetaForUpdate(r, desired, current, subresource);
         // Kind strategies apply to the main resource; status and internal subresources skip them.

@@ -84,3 +84,36 @@ export function assertWellTyped(obj: unknown, apiVersion: string, kind: string):
     throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${found.join("; ")}`);
   }
 }
+
+/**
+ * Drops fields the schema does not declare, as kube-apiserver's typed decoding does for built-in
+ * kinds (with fieldValidation Strict the request was refused before this). Returns what went.
+ */
+export function pruneUnknownFields(obj: unknown, apiVersion: string, kind: string): string[] {
+  const schemas = componentSchemas();
+  const name = schemaNameFor(apiVersion, kind, schemas);
+  const removed: string[] = [];
+  if (name) prune(obj, schemas[name], schemas, "", removed);
+  return removed;
+}
+
+function prune(value: unknown, schema: Schema | undefined, schemas: SchemaMap, path: string, removed: string[]): void {
+  const s = resolveSchema(schema, schemas);
+  if (!s || s["x-kubernetes-preserve-unknown-fields"] || s.oneOf || value === null || typeof value !== "object") return;
+  if (Array.isArray(value)) {
+    if (s.items) value.forEach((item, i) => prune(item, s.items as Schema, schemas, `${path}[${i}]`, removed));
+    return;
+  }
+  const props = s.properties as Record<string, Schema> | undefined;
+  const additional = s.additionalProperties as Schema | boolean | undefined;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (props && key in props) prune(record[key], props[key], schemas, childPath, removed);
+    else if (additional && typeof additional === "object") prune(record[key], additional, schemas, childPath, removed);
+    else if (props && !additional) {
+      delete record[key];
+      removed.push(childPath);
+    }
+  }
+}

@@ -1,5 +1,6 @@
 // Classifies etcd/gRPC failures: which are "compacted", which mean etcd is unreachable, and
 // which a write may safely retry because the request never left the client.
+import { FutureRevisionError } from "../errors.ts";
 import { GRPCCancelledError, GRPCDeadlineExceededError, GRPCInternalError, GRPCUnavailableError, GRPCUnknownError, ClientClosedError } from "etcd3";
 import { UnavailableError } from "../errors.ts";
 
@@ -48,6 +49,7 @@ export function isUnavailable(err: unknown): boolean {
  * more telling failure's, if any); other errors pass through.
  */
 export function toStoreError(err: unknown, earlier: unknown = null): unknown {
+  if (message(err).includes("required revision is a future revision")) return new FutureRevisionError(0, 0);
   if (!isUnavailable(err)) return err;
   const also = earlier !== null && earlier !== err && !message(err).includes(message(earlier)) ? ` (earlier: ${message(earlier)})` : "";
   return new UnavailableError(`etcd unavailable: ${message(err)}${also}`);

@@ -17,7 +17,7 @@ export interface RangeRequest {
 
 export type RangeReply =
   | { id: number; ok: true; revision: number; rows: RangeColumns }
-  | { id: number; ok: false; message: string; future?: boolean };
+  | { id: number; ok: false; message: string; future?: boolean; current?: number };
 
 const port = parentPort!;
 const reader = new Reader((workerData as { path: string }).path);
@@ -31,7 +31,7 @@ port.on("message", (req: RangeRequest | "close") => {
   }
   try {
     const reply = reader.snapshot((snap): RangeReply => {
-      if (req.revision > snap) return { id: req.id, ok: false, future: true, message: `required revision ${req.revision} is a future revision (current ${snap})` };
+      if (req.revision > snap) return { id: req.id, ok: false, future: true, current: snap, message: `required revision ${req.revision} is a future revision (current ${snap})` };
       const revision = req.revision || snap;
       return { id: req.id, ok: true, revision, rows: toColumns(reader.range(req.start, req.end, req.limit, revision, snap)) };
     });

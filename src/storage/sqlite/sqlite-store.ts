@@ -3,7 +3,7 @@
 // main thread from a second connection and from memory.
 import { MAX_VALUE_BYTES, prefixEnd } from "../interface.ts";
 import type { KeyValue, PutOptions, RangeOptions, RangeResult, Store, TryUpdate, Watch, WatchEvent, WatchOptions } from "../interface.ts";
-import { CompactedError, ConflictError, ExistsError, NotFoundError, StoreClosedError, TooLargeError, UnavailableError } from "../errors.ts";
+import { CompactedError, FutureRevisionError, ConflictError, ExistsError, NotFoundError, StoreClosedError, TooLargeError, UnavailableError } from "../errors.ts";
 import { guaranteedUpdate } from "../guaranteed-update.ts";
 import { Reader } from "./reader.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -102,7 +102,7 @@ export class SqliteStore implements Store {
     const start = opts.continue && opts.continue > prefix ? opts.continue : prefix;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     const reply = await this.rangeReader.request({ start, end: prefixEnd(prefix), limit: limit > 0 ? limit + 1 : -1, revision: opts.revision ?? 0 });
-    if (!reply.ok) throw new Error(reply.message);
+    if (!reply.ok) throw reply.future ? new FutureRevisionError(opts.revision ?? 0, reply.current ?? 0) : new Error(reply.message);
     const { revision } = reply;
     const kvs = fromColumns(reply.rows);
     if (revision < this.compacted && opts.revision) throw new CompactedError(revision, this.compacted);
@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
 
   private readRevision(requested: number | undefined, snapshot: number): number {
     if (!requested) return snapshot;
-    if (requested > snapshot) throw new Error(`required revision ${requested} is a future revision (current ${snapshot})`);
+    if (requested > snapshot) throw new FutureRevisionError(requested, snapshot);
     return requested;
   }
 

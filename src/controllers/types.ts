@@ -1,0 +1,18 @@
+// What every controller gets from the manager and what it offers back: one shared Client and
+// SharedInformerFactory, a logger and a clock; a name and `run(signal)`.
+import type { Client, Clock, SharedInformerFactory } from "../client/index.ts";
+import type { Logger } from "../util/log.ts";
+
+export interface ControllerContext {
+  client: Client;
+  /** Shared by all controllers: ask it for informers in the constructor, before `run`. */
+  factory: SharedInformerFactory;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface Controller {
+  readonly name: string;
+  /** Waits for its informers to sync, then works until `signal` aborts; resolves when stopped. */
+  run(signal: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,100 @@
+// Namespace deletion end to end: `kubectl delete ns` of a namespace holding pods (unbound, bound
+// with a short grace period, owned by a ReplicaSet) and configmaps → the namespace goes away.
+// Also the controller manager's leader election on the kube-system/kube-controller-manager Lease.
+import { after, before, it } from "node:test";
+import assert from "node:assert/strict";
+import type { Lease } from "kubernetes-types/coordination/v1.js";
+import type { Namespace, Pod } from "kubernetes-types/core/v1.js";
+import { isStatusError } from "../src/apimachinery/status.ts";
+import { startTestApiServer } from "../src/testing/apiserver.ts";
+import type { TestApiServer } from "../src/testing/apiserver.ts";
+import { Client, resources } from "../src/client/index.ts";
+import { LEADER_LEASE, startControllerManager } from "../src/controllers/index.ts";
+import type { ControllerManager } from "../src/controllers/index.ts";
+import { silentLogger } from "../src/util/log.ts";
+
+let api: TestApiServer;
+let client: Client;
+let manager: ControllerManager;
+
+async function waitFor<T>(what: string, cond: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pod = (name: string, ns: string, grace?: number): Pod => ({
+  apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns, labels: { app: name } },
+  spec: { containers: [{ name: "c", image: "nginx" }], ...(grace !== undefined ? { terminationGracePeriodSeconds: grace } : {}) },
+});
+
+before(async () => {
+  api = await startTestApiServer();
+  client = await Client.fromKubeconfig(api.kubeconfig);
+  manager = await startControllerManager({
+    kubeconfig: api.kubeconfig, log: silentLogger, leaderElect: true, identity: "test-manager",
+    leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500,
+  });
+});
+
+after(async () => {
+  await manager?.stop();
+  client?.close();
+  await api?.close();
+});
+
+it("holds the controller manager Lease while leading", async () => {
+  const lease = await waitFor("the lease", () => client.get<Lease>(resources.leases, LEADER_LEASE.name, { namespace: LEADER_LEASE.namespace }));
+  assert.equal(lease.spec?.holderIdentity, "test-manager");
+  await waitFor("isLeader", () => manager.isLeader());
+});
+
+it("kubectl delete ns removes everything in the namespace, then the namespace", async () => {
+  const ns = "doomed";
+  await client.create<Namespace>(resources.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  for (let i = 0; i < 3; i++) {
+    await client.create(resources.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, namespace: ns }, data: { i: String(i) } });
+  }
+  await client.create(resources.pods, pod("unbound", ns));
+  await client.create(resources.pods, pod("bound", ns, 1));
+  await client.request("POST", `/api/v1/namespaces/${ns}/pods/bound/binding`, { apiVersion: "v1", kind: "Binding", metadata: { name: "bound" }, target: { kind: "Node", name: "node-1" } });
+  const bound = await client.get<Pod>(resources.pods, "bound", { namespace: ns });
+  assert.equal(bound.spec?.nodeName, "node-1");
+  await client.create(resources.replicasets, {
+    apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "rs", namespace: ns },
+    spec: { replicas: 2, selector: { matchLabels: { app: "rs" } }, template: { metadata: { labels: { app: "rs" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+  });
+  await waitFor("the ReplicaSet's pods", async () => (await client.list<Pod>(resources.pods, { namespace: ns, labelSelector: { app: "rs" } })).items.length === 2);
+
+  const res = await api.kubectl(["delete", "namespace", ns, "--wait=false"]);
+  assert.equal(res.code, 0, res.stderr);
+  await waitFor("namespace gone", async () => {
+    try {
+      await client.get(resources.namespaces, ns);
+      return false;
+    } catch (err) {
+      return isStatusError(err, "NotFound");
+    }
+  });
+  assert.equal((await client.list(resources.configmaps, { namespace: ns })).items.length, 0);
+  assert.equal((await client.list(resources.pods, { namespace: ns })).items.length, 0);
+  assert.equal((await client.list(resources.replicasets, { namespace: ns })).items.length, 0);
+  const get = await api.kubectl(["get", "namespace", ns]);
+  assert.notEqual(get.code, 0);
+});
+
+it("leaves Active namespaces alone", async () => {
+  await client.create(resources.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "keep", namespace: "default" } });
+  const ns = await client.get<Namespace>(resources.namespaces, "default");
+  assert.equal(ns.status?.phase, "Active");
+  assert.ok((await client.get(resources.configmaps, "keep", { namespace: "default" })).metadata);
+});
