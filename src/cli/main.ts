@@ -87,8 +87,8 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   log.info({ dataDir }, "opening store");
   const opened = await openStore(await storeConfig(flags, dataDir));
   const apiserver = await ApiServer.start({ store: opened.store, dataDir, port, host: flags["bind-address"], tlsSans: flags["tls-san"] });
-  const { startControllerManager } = await import("../controllers/index.ts");
-  const controllers = withControllers ? await startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
+  // `server` runs the controllers in-process, as the admin the API server wrote a kubeconfig for.
+  const controllers = withControllers ? await (await import("../controllers/index.ts")).startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
   console.error(`k8ts is up: ${apiserver.url}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get namespaces`);
   let stopping = false;
   const stop = async (signal: string) => {

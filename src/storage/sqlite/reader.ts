@@ -54,6 +54,12 @@ export class Reader {
     }
   }
 
+  /** The key as it is now. */
+  current(key: string): KeyValue | null {
+    const row = this.stmts.current.get(key) as LogRow | undefined;
+    return row ? rowToKeyValue(row) : null;
+  }
+
   /** The key at `revision`, or as it is in the snapshot when `revision` is the snapshot's own. */
   get(key: string, revision: number, snapshotRevision: number): KeyValue | null {
     const row = (revision >= snapshotRevision ? this.stmts.current.get(key) : this.stmts.atRevision.get(key, revision)) as LogRow | undefined;
@@ -78,6 +84,11 @@ export class Reader {
       if (r.deleted) return { type: "delete", kv: { key: r.name, value: "", createRevision: 0, modRevision: r.rev, version: 0 }, prevKv };
       return { type: "put", kv: rowToKeyValue(r), prevKv };
     });
+  }
+
+  /** Copies committed WAL pages into the database file without blocking writers. */
+  checkpoint(): void {
+    this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
   /** Live keys whose TTL ran out by `now` (ms since the epoch). */

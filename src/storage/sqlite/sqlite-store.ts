@@ -90,6 +90,8 @@ export class SqliteStore implements Store {
   async get(key: string, opts: { revision?: number } = {}): Promise<KeyValue | null> {
     this.checkOpen();
     this.checkRevision(opts.revision);
+    // The current version is one statement, atomic by itself: no transaction needed.
+    if (!opts.revision) return this.reader.current(key);
     return this.reader.snapshot((snap) => {
       const rev = this.readRevision(opts.revision, snap);
       return this.reader.get(key, rev, snap);
