@@ -2,7 +2,7 @@
 // every controller, optional leader election on a Lease, and a clean stop.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { Client, LeaderElector, LeaseLock, SharedInformerFactory } from "../client/index.ts";
+import { Client, EventRecorder, LeaderElector, LeaseLock, SharedInformerFactory } from "../client/index.ts";
 import type { Clock } from "../client/index.ts";
 import type { Logger } from "../util/log.ts";
 import { createLogger } from "../util/log.ts";
@@ -10,12 +10,27 @@ import type { Controller, ControllerContext } from "./types.ts";
 import { ReplicaSetController } from "./replicaset/index.ts";
 import { NamespaceController } from "./namespace/index.ts";
 import { GarbageCollector } from "./gc/index.ts";
+import { DeploymentController } from "./deployment/index.ts";
 
 /** Controllers by name; `controllers` options pick among these (default: all). */
 export const CONTROLLERS = {
   replicaset: (ctx: ControllerContext): Controller => new ReplicaSetController(ctx),
   namespace: (ctx: ControllerContext): Controller => new NamespaceController(ctx),
   garbagecollector: (ctx: ControllerContext): Controller => new GarbageCollector(ctx),
+  deployment: (ctx: ControllerContext): Controller => {
+    const recorder = new EventRecorder(ctx.client, { component: "deployment-controller", log: ctx.log });
+    const controller = new DeploymentController({ client: ctx.client, informers: ctx.factory, recorder, clock: ctx.clock, log: ctx.log });
+    return {
+      name: "deployment",
+      run: async (signal) => {
+        try {
+          await controller.run(signal);
+        } finally {
+          await recorder.flush();
+        }
+      },
+    };
+  },
 } as const satisfies Record<string, (ctx: ControllerContext) => Controller>;
 
 export type ControllerName = keyof typeof CONTROLLERS;

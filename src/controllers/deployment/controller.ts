@@ -4,8 +4,7 @@
 // ReplicaSets and writes status (progress.ts) through the status subresource when it changed.
 import type { Deployment, DeploymentStatus, ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { OwnerReference } from "kubernetes-types/meta/v1.js";
-import { labelSelectorAsSelector, matchesLabels, isEverything } from "../../apimachinery/labels.ts";
-import { isStatusError } from "../../apimachinery/status.ts";
+import { isEverything, isStatusError, labelSelectorAsSelector, matchesLabels } from "../../apimachinery/index.ts";
 import type { Client, Clock, EventRecorder, SharedInformer, SharedInformerFactory } from "../../client/index.ts";
 import { WorkQueue, finalStateOf, indexFuncs, keyOf, realClock, referenceTo, resources, runController } from "../../client/index.ts";
 import type { Logger } from "../../util/log.ts";
@@ -17,7 +16,7 @@ import { newRSNewReplicas, rollingStep } from "./rolling.ts";
 import type { ScaleStep } from "./rolling.ts";
 import { cleanupCandidates, isScalingEvent, scaleSteps } from "./sync.ts";
 import {
-  POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, canonicalJson, computeHash, desiredReplicas, equalIgnoreHash, filterActive, findNewReplicaSet, findOldReplicaSets,
+  POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, canonicalJson, computeHash, desiredReplicas, equalIgnoreHash, findNewReplicaSet, findOldReplicaSets,
   hasProgressDeadline, maxSurge, setReplicasAnnotations, specReplicas, replicasAnnotationsNeedUpdate,
 } from "./util.ts";
 
@@ -315,7 +314,7 @@ export class DeploymentController {
 
   private async rolloutRecreate(d: Deployment, rsList: ReplicaSet[]): Promise<void> {
     let { newRS, oldRSs } = await this.newAndOld(d, rsList, false);
-    const step = recreateStep(d, newRS, oldRSs);
+    const step = recreateStep(d, oldRSs);
     if (step.kind === "scaleDownOld") {
       const written = await this.applySteps(d, step.steps);
       oldRSs = oldRSs.map((rs) => written.get(rs.metadata?.name ?? "") ?? rs);

@@ -2,7 +2,7 @@
 // ReplicaSet to 0, wait until their pods are gone (status.replicas 0), then bring the new one up.
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { ScaleStep } from "./rolling.ts";
-import { desiredReplicas, filterActive, specReplicas } from "./util.ts";
+import { desiredReplicas, filterActive } from "./util.ts";
 
 export type RecreateStep =
   /** Old ReplicaSets still want pods: scale them to 0. */
@@ -12,13 +12,9 @@ export type RecreateStep =
   /** Old pods are gone: create the new ReplicaSet if needed and scale it to `replicas`. */
   | { kind: "scaleUpNew"; replicas: number };
 
-export function recreateStep(d: Deployment, newRS: ReplicaSet | undefined, oldRSs: readonly ReplicaSet[]): RecreateStep {
+export function recreateStep(d: Deployment, oldRSs: readonly ReplicaSet[]): RecreateStep {
   const active = filterActive(oldRSs);
   if (active.length > 0) return { kind: "scaleDownOld", steps: active.map((rs) => ({ rs, replicas: 0 })) };
   if (oldRSs.some((rs) => (rs.status?.replicas ?? 0) > 0)) return { kind: "waitForOldPods" };
-  void newRS;
   return { kind: "scaleUpNew", replicas: desiredReplicas(d) };
 }
-
-/** True when the new ReplicaSet needs scaling to reach the recreate target. */
-export const newNeedsScale = (newRS: ReplicaSet, replicas: number): boolean => specReplicas(newRS) !== replicas;
