@@ -5,28 +5,16 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { KubeConfig, CoreV1Api, makeInformer } from "@kubernetes/client-node";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { startTestApiServer } from "../src/testing/apiserver.ts";
 import type { TestApiServer } from "../src/testing/apiserver.ts";
 import { openSqliteStore } from "../src/storage/sqlite/index.ts";
+import { freePort, waitFor } from "../src/testing/wait.ts";
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Waits for a synchronous condition (the shared helper polls any condition). */
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 20_000) => waitFor(what, () => cond() || undefined, timeoutMs);
 
 it("client-node informer sees adds, updates and deletes, and survives an API server restart", { timeout: 90_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "k8ts-informer-"));
@@ -51,21 +39,21 @@ it("client-node informer sees adds, updates and deletes, and survives an API ser
   try {
     await informer.start();
     await api.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "one" }, data: { v: "1" } } });
-    await waitFor(() => seen.includes('add one {"v":"1"}'), "add");
+    await waitUntil(() => seen.includes('add one {"v":"1"}'), "add");
     await api.patchNamespacedConfigMap({ namespace: "default", name: "one", body: [{ op: "replace", path: "/data/v", value: "2" }] });
-    await waitFor(() => seen.includes('update one {"v":"2"}'), "update");
+    await waitUntil(() => seen.includes('update one {"v":"2"}'), "update");
     await api.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "two" }, data: { v: "1" } } });
     await api.deleteNamespacedConfigMap({ namespace: "default", name: "one" });
-    await waitFor(() => seen.includes("delete one"), "delete");
+    await waitUntil(() => seen.includes("delete one"), "delete");
     assert.deepEqual(informer.list("default").map((o) => o.metadata?.name), ["two"]);
 
     // Restart the API server on the same port and data: the informer's watch breaks and it relists.
     await t.close({ keepDir: true });
     await t.store.close();
     t = await start();
-    await waitFor(() => errors > 0, "the informer to notice the restart");
+    await waitUntil(() => errors > 0, "the informer to notice the restart");
     await api.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "three" }, data: { v: "3" } } });
-    await waitFor(() => seen.includes('add three {"v":"3"}'), "an add after the restart", 30_000);
+    await waitUntil(() => seen.includes('add three {"v":"3"}'), "an add after the restart", 30_000);
     assert.deepEqual(informer.list("default").map((o) => o.metadata?.name).sort(), ["three", "two"]);
   } finally {
     stopped = true;

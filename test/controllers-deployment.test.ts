@@ -10,6 +10,7 @@ import type { TestApiServer } from "../src/testing/apiserver.ts";
 import { Client, EventRecorder, SharedInformerFactory, resources } from "../src/client/index.ts";
 import { DeploymentController, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "../src/controllers/deployment/index.ts";
 import { silentLogger } from "../src/util/log.ts";
+import { waitFor } from "../src/testing/wait.ts";
 
 const NS = "default";
 let api: TestApiServer;
@@ -25,20 +26,6 @@ const maxTotal = new Map<string, number>();
 /** Deployments whose ReplicaSets the loop must not make ready (to watch a stalled rollout). */
 const frozen = new Set<string>();
 
-async function waitFor<T>(what: string, cond: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const owner = (rs: ReplicaSet): string => rs.metadata?.ownerReferences?.[0]?.name ?? "";
 

@@ -11,26 +11,13 @@ import { Client, resources } from "../src/client/index.ts";
 import { startControllerManager } from "../src/controllers/index.ts";
 import type { ControllerManager } from "../src/controllers/index.ts";
 import { silentLogger } from "../src/util/log.ts";
+import { waitFor } from "../src/testing/wait.ts";
 
 let api: TestApiServer;
 let client: Client;
 let manager: ControllerManager;
 const NS = "default";
 
-async function waitFor<T>(what: string, cond: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const podsOf = async (app: string) => (await client.list<Pod>(resources.pods, { namespace: NS, labelSelector: { app } })).items;
 

@@ -10,6 +10,7 @@ import { Client, SharedInformer, listWatcherFor, resources } from "../src/client
 import { startControllerManager } from "../src/controllers/index.ts";
 import type { ControllerManager } from "../src/controllers/index.ts";
 import { silentLogger } from "../src/util/log.ts";
+import { waitFor } from "../src/testing/wait.ts";
 
 let api: TestApiServer;
 let client: Client;
@@ -17,20 +18,6 @@ let manager: ControllerManager;
 let kubelet: SharedInformer<Pod>;
 const NS = "default";
 
-async function waitFor<T>(what: string, cond: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Marks a pod Running and Ready, as a kubelet would once its containers started. */
 async function markReady(pod: Pod): Promise<void> {

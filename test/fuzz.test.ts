@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify as toYaml } from "yaml";
+import { decodeKubernetesProtobuf } from "../src/apiserver/protobuf/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SEED = parseSeed(process.env.K8TS_FUZZ_SEED ?? "0x6b387473");
@@ -708,12 +709,13 @@ function judge(r: FuzzRequest, o: Outcome): string[] {
   if (o.status === undefined) return [`no HTTP response: ${o.error}`];
   if (o.error) problems.push(o.error);
   // kube-apiserver's own answer to a resourceVersion the cache has not reached in 3 s.
-  const tooLargeRv = o.status === 504 && /"reason":"Timeout"/.test(o.body.toString()) && /Too large resource version/.test(o.body.toString());
+  const type = String(o.headers?.["content-type"] ?? "");
+  // A protobuf answer (the client asked for it) is judged by its JSON form.
+  const text = type.startsWith("application/vnd.kubernetes.protobuf") ? protobufAsJson(o.body) : o.body.toString("utf8");
+  const tooLargeRv = o.status === 504 && /"reason":"Timeout"/.test(text) && /Too large resource version/.test(text);
   if (o.status >= 500 && !tooLargeRv) problems.push(`HTTP ${o.status}`);
   if (r.expect !== undefined && o.status !== r.expect) problems.push(`expected HTTP ${r.expect}, got ${o.status}`);
   if (r.mustFail && o.status < 300) problems.push(`garbage write to a sentinel answered ${o.status}`);
-  const type = String(o.headers?.["content-type"] ?? "");
-  const text = o.body.toString("utf8");
   const requestBytes = r.body?.length ?? 0;
   if (o.status >= 400 && (o.size ?? 0) > Math.max(1024 * 1024, 10 * requestBytes)) {
     return [...problems, `a ${requestBytes}-byte request got a ${o.size}-byte error response (amplification): ${preview(o.body)}`];
@@ -750,6 +752,14 @@ function judge(r: FuzzRequest, o: Outcome): string[] {
     }
   }
   return problems;
+}
+
+function protobufAsJson(body: Buffer): string {
+  try {
+    return JSON.stringify(decodeKubernetesProtobuf(body));
+  } catch (err) {
+    return `undecodable protobuf: ${String(err)}`;
+  }
 }
 
 function preview(body: Buffer | undefined, n = 300): string {

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import type { ConfigMap } from "kubernetes-types/core/v1.js";
 import { startTestApiServer } from "../testing/apiserver.ts";
 import type { TestApiServer } from "../testing/apiserver.ts";
@@ -17,22 +16,11 @@ import { DeletedFinalStateUnknown, SharedInformer } from "./informer.ts";
 import type { EventHandlers, ListerWatcher } from "./informer.ts";
 import { SharedInformerFactory, listWatcherFor } from "./informer-factory.ts";
 import { indexFuncs } from "./store.ts";
+import { freePort, waitFor } from "../testing/wait.ts";
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits for a synchronous condition (the shared helper polls any condition). */
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 20_000) => waitFor(what, () => cond() || undefined, timeoutMs);
 
 function recorder(): { seen: string[]; handlers: EventHandlers<ConfigMap> } {
   const seen: string[] = [];
@@ -68,7 +56,7 @@ it("a factory informer sees ConfigMap adds, updates and deletes, with indexes", 
     await client.create(resources.configmaps, cm("one", { v: "1" }));
     await client.patch(resources.configmaps, "one", { data: { v: "2" } }, { type: "merge", namespace: "default" });
     await client.delete(resources.configmaps, "before", { namespace: "default" });
-    await waitFor(() => r.seen.length === 4, "three events");
+    await waitUntil(() => r.seen.length === 4, "three events");
     assert.deepEqual(r.seen.slice(1), ['add one {"v":"1"}', 'update one {"v":"2"}', "delete before"]);
     assert.deepEqual(informer.byIndex("namespace", "default").map((o) => o.metadata?.name), ["one"]);
   } finally {
@@ -99,17 +87,17 @@ it("an informer survives the API server restarting on the same port and data", {
     informer.start();
     await informer.waitForSync();
     await client.create(resources.configmaps, cm("one", { v: "1" }));
-    await waitFor(() => r.seen.includes('add one {"v":"1"}'), "add");
+    await waitUntil(() => r.seen.includes('add one {"v":"1"}'), "add");
     const watchesBefore = informer.stats.watches;
 
     await t.close({ keepDir: true });
     await t.store.close();
     t = null;
     t = await start();
-    await waitFor(() => informer.stats.watches > watchesBefore, "a new watch after the restart");
+    await waitUntil(() => informer.stats.watches > watchesBefore, "a new watch after the restart");
     await client.create(resources.configmaps, cm("two", { v: "2" }));
     await client.patch(resources.configmaps, "one", { data: { v: "1b" } }, { type: "merge", namespace: "default" });
-    await waitFor(() => r.seen.includes('add two {"v":"2"}') && r.seen.includes('update one {"v":"1b"}'), "changes after the restart", 30_000);
+    await waitUntil(() => r.seen.includes('add two {"v":"2"}') && r.seen.includes('update one {"v":"1b"}'), "changes after the restart", 30_000);
     assert.deepEqual(informer.list().map((o) => o.metadata?.name).sort(), ["one", "two"]);
     assert.equal(r.seen.filter((s) => s.startsWith("add one")).length, 1, "no duplicate add for an object it already had");
   } finally {
@@ -166,23 +154,23 @@ it("after the watch cache window is exceeded the informer relists and delivers t
     for (const n of ["same", "changed", "gone1", "gone2"]) await client.create(resources.configmaps, cm(n, { v: "0" }));
     informer.start();
     await informer.waitForSync();
-    await waitFor(() => ctl.attempts() === 1, "the first watch");
+    await waitUntil(() => ctl.attempts() === 1, "the first watch");
     r.seen.length = 0;
 
     ctl.cutAndHold();
-    await waitFor(() => ctl.attempts() === 2, "the informer trying to watch again");
+    await waitUntil(() => ctl.attempts() === 2, "the informer trying to watch again");
     for (let i = 1; i <= 4; i++) await client.patch(resources.configmaps, "changed", { data: { v: String(i) } }, { type: "merge", namespace: "default" });
     await client.delete(resources.configmaps, "gone1", { namespace: "default" });
     await client.delete(resources.configmaps, "gone2", { namespace: "default" });
     await client.create(resources.configmaps, cm("new", { v: "n" }));
     ctl.resume();
 
-    await waitFor(() => informer.stats.relistsAfterGone === 1 && r.seen.length === 4, "the relist diff");
+    await waitUntil(() => informer.stats.relistsAfterGone === 1 && r.seen.length === 4, "the relist diff");
     assert.deepEqual(r.seen.sort(), ['add new {"v":"n"}', "tombstone default/gone1", "tombstone default/gone2", 'update changed {"v":"4"}']);
     assert.deepEqual(informer.list().map((o) => o.metadata?.name).sort(), ["changed", "new", "same"]);
     // And it follows new changes from the relist's resourceVersion.
     await client.delete(resources.configmaps, "same", { namespace: "default" });
-    await waitFor(() => r.seen.includes("delete same"), "a delete after the relist");
+    await waitUntil(() => r.seen.includes("delete same"), "a delete after the relist");
   } finally {
     await informer.stop();
     client.close();

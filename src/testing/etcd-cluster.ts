@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generateTestCertificates } from "./tls-certs.ts";
+import { freePort } from "./wait.ts";
 
 export const ETCD_BINARY = process.env.K8TS_ETCD_BINARY ?? "/usr/bin/etcd";
 
@@ -91,19 +91,7 @@ function installExitHook(): void {
   }
 }
 
-/** A port the OS says is free on 127.0.0.1 (bind port 0, read it, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") return reject(new Error("no port"));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
+export { freePort };
 
 interface TlsFiles {
   ca: string;

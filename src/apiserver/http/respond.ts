@@ -3,6 +3,7 @@
 import type { ServerResponse } from "node:http";
 import { StatusError, errors } from "../../apimachinery/status.ts";
 import { undrained } from "./body.ts";
+import { encodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from "../protobuf/index.ts";
 
 export type ObjectEncoder = (obj: unknown) => Buffer;
 
@@ -16,13 +17,52 @@ export const JSON_FORMAT: ResponseFormat = {
   encode: (obj) => Buffer.from(JSON.stringify(obj)),
 };
 
-export function send(res: ServerResponse, code: number, body: unknown, format: ResponseFormat = JSON_FORMAT): void {
+/**
+ * How the request's Accept header ranks protobuf, as client-go sends it (first listed wins):
+ * "prefer" when protobuf comes before JSON or any wildcard, "only" when nothing else is listed.
+ * Entries with `as=` (Table, PartialObjectMetadata) are not plain protobuf and are passed over.
+ */
+export function protobufPreference(accept: string | undefined): "only" | "prefer" | "no" {
+  const types = (accept ?? "").split(",").map((t) => t.trim().toLowerCase()).filter((t) => t !== "");
+  let first: "protobuf" | "other" | undefined;
+  let onlyProtobuf = types.length > 0;
+  for (const t of types) {
+    const [media = "", ...params] = t.split(";").map((p) => p.trim());
+    const isProtobuf = media === PROTOBUF_CONTENT_TYPE && !params.some((p) => p.startsWith("as="));
+    if (!isProtobuf) onlyProtobuf = false;
+    first ??= isProtobuf ? "protobuf" : "other";
+  }
+  return onlyProtobuf ? "only" : first === "protobuf" ? "prefer" : "no";
+}
+
+/**
+ * Writes `body` in the given format; without one, negotiates: Kubernetes protobuf when the request
+ * prefers it and the body encodes, else JSON — or 406 NotAcceptable when only protobuf was accepted
+ * and the object (a Table, a custom resource) has no protobuf form.
+ */
+export function send(res: ServerResponse, code: number, body: unknown, format?: ResponseFormat): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const data = format.encode(body);
-  res.writeHead(code, { "Content-Type": format.contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private" });
+  let data: Buffer | null = null;
+  let contentType = JSON_FORMAT.contentType;
+  if (format) {
+    data = format.encode(body);
+    contentType = format.contentType;
+  } else {
+    const preference = protobufPreference(res.req?.headers.accept);
+    if (preference !== "no") {
+      data = encodeKubernetesProtobuf(body);
+      if (data) contentType = PROTOBUF_CONTENT_TYPE;
+      else if (preference === "only" && isKubernetesObject(body)) {
+        const notAcceptable = errors.notAcceptable(`only the following media types are accepted: application/json, application/yaml, ${PROTOBUF_CONTENT_TYPE}`);
+        return send(res, 406, notAcceptable.status, JSON_FORMAT);
+      }
+    }
+    data ??= JSON_FORMAT.encode(body);
+  }
+  res.writeHead(code, { "Content-Type": contentType, "Content-Length": data.length, "Cache-Control": "no-cache, private" });
   res.end(data);
 }
 
@@ -39,7 +79,11 @@ export function toStatusError(err: unknown): StatusError {
   return errors.internal(err instanceof Error ? err.message : String(err));
 }
 
-export function sendError(res: ServerResponse, err: unknown, format: ResponseFormat = JSON_FORMAT): StatusError {
+function isKubernetesObject(body: unknown): boolean {
+  return typeof body === "object" && body !== null && typeof (body as { kind?: unknown }).kind === "string";
+}
+
+export function sendError(res: ServerResponse, err: unknown, format?: ResponseFormat): StatusError {
   const status = toStatusError(err);
   // An oversized body left unread on the connection: close it rather than read on.
   if (status.code === 413 && !res.headersSent && res.req && undrained.has(res.req)) res.setHeader("Connection", "close");
