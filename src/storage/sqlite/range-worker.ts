@@ -23,20 +23,8 @@ const port = parentPort!;
 const reader = new Reader((workerData as { path: string }).path);
 port.postMessage({ ready: true });
 
-// WAL checkpoints, off the writer's path: a PASSIVE checkpoint copies committed pages into the
-// database without blocking the writer; the writer restarts the WAL once it is fully copied.
-const checkpoints = setInterval(() => {
-  try {
-    reader.checkpoint();
-  } catch {
-    // Busy or closing: the next round tries again.
-  }
-}, 1000);
-checkpoints.unref();
-
 port.on("message", (req: RangeRequest | "close") => {
   if (req === "close") {
-    clearInterval(checkpoints);
     reader.close();
     port.close();
     return;

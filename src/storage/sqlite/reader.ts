@@ -86,11 +86,6 @@ export class Reader {
     });
   }
 
-  /** Copies committed WAL pages into the database file without blocking writers. */
-  checkpoint(): void {
-    this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
-  }
-
   /** Live keys whose TTL ran out by `now` (ms since the epoch). */
   expired(now: number, limit: number): { name: string; rev: number }[] {
     return this.stmts.expired.all(now, limit) as unknown as { name: string; rev: number }[];

@@ -20,8 +20,6 @@ class Writer {
   constructor(path: string) {
     this.db = new DatabaseSync(path);
     configure(this.db);
-    // Checkpoints run on the range reader thread (PASSIVE), so commits never wait for one.
-    this.db.exec("PRAGMA wal_autocheckpoint = 0");
     this.db.exec(SCHEMA);
     this.revision = readMeta(this.db).revision;
     this.current = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM log WHERE name = ? AND superseded_at IS NULL`);
