@@ -10,7 +10,7 @@ import type { RestStore } from "../registry/rest-store.ts";
 import type { ListWatch } from "../registry/list-watch.ts";
 import { readBody, decodeBody, parseJson, mediaType } from "./body.ts";
 import type { ProtobufDecoder } from "./body.ts";
-import { send, toStatusError } from "./respond.ts";
+import { send, toStatusError, LIST_JSON_FORMAT, protobufPreference } from "./respond.ts";
 import { selectionFilter } from "./selection.ts";
 import { toTable, tableRow, tableColumns, wantsTable } from "./table.ts";
 import type { IncludeObject } from "./table.ts";
@@ -121,7 +121,7 @@ export async function handleResource(info: ResourceRequest, resource: Resource, 
         resourceVersionMatch: query.get("resourceVersionMatch") ?? undefined,
       });
       if (wantsTable(req.headers.accept)) return send(res, 200, toTable(resource, list.items, list.metadata, includeObject(query)));
-      return send(res, 200, list);
+      return send(res, 200, list, protobufPreference(req.headers.accept) === "no" ? LIST_JSON_FORMAT : undefined);
     }
     case "watch":
       return watch(info, resource, listWatch, req, res, query, ctx);

@@ -40,6 +40,34 @@ export function protobufPreference(accept: string | undefined): "only" | "prefer
  * prefers it and the body encodes, else JSON — or 406 NotAcceptable when only protobuf was accepted
  * and the object (a Table, a custom resource) has no protobuf form.
  */
+/**
+ * JSON of objects shared from the watch cache, computed once per object (cached objects are never
+ * mutated, so their text never changes); other objects are stringified as usual.
+ */
+const encodedJson = new WeakMap<object, string>();
+
+export function jsonOf(obj: object): string {
+  let text = encodedJson.get(obj);
+  if (text === undefined) {
+    text = JSON.stringify(obj);
+    encodedJson.set(obj, text);
+  }
+  return text;
+}
+
+/** A list as JSON, its items spliced in from their cached text. */
+export const LIST_JSON_FORMAT: ResponseFormat = {
+  contentType: "application/json",
+  encode: (body) => {
+    const { items, ...rest } = body as { items: object[] };
+    const head = JSON.stringify(rest);
+    const parts = [head.slice(0, -1), head.length > 2 ? ',"items":[' : '"items":['];
+    items.forEach((item, i) => parts.push(i === 0 ? jsonOf(item) : `,${jsonOf(item)}`));
+    parts.push("]}");
+    return Buffer.from(parts.join(""));
+  },
+};
+
 export function send(res: ServerResponse, code: number, body: unknown, format?: ResponseFormat): void {
   if (res.headersSent) {
     res.end();
