@@ -2,18 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { applyStrategicMergePatch, builtinPatchMeta, emptyPatchMeta } from "./patch.ts";
-import { StatusError } from "./status.ts";
+import { assertStatus } from "../testing/status.ts";
 
-function assertStatus(fn: () => unknown, code: number, reason: string, message?: string | RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof StatusError, `expected StatusError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    assert.equal(err.reason, reason);
-    if (typeof message === "string") assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const deploymentMeta = builtinPatchMeta("Deployment");
 const podMeta = builtinPatchMeta("Pod");
