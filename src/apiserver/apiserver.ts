@@ -86,7 +86,7 @@ export class ApiServer {
     let h = this.handlers.get(resource);
     if (!h) {
       h = {
-        rest: new RestStore(resource, { store: this.store, namespaceState: (ns) => this.namespaceState(ns), get: (plural, ns, name) => this.getObject(plural, ns, name) }),
+        rest: new RestStore(resource, { store: this.store, namespaceState: (ns) => this.namespaceState(ns), get: (plural, ns, name) => this.getObject(plural, ns, name), list: (plural, ns) => this.listObjects(plural, ns) }),
         listWatch: new ListWatch(resource, this.store, this.feed),
       };
       this.handlers.set(resource, h);
@@ -109,6 +109,11 @@ export class ApiServer {
     } catch {
       return null;
     }
+  }
+
+  private async listObjects(plural: string, namespace: string) {
+    const resource = this.registry.resources().find((r) => r.plural === plural);
+    return resource ? this.handlersFor(resource).rest.list(namespace) : [];
   }
 
   /** binding and eviction, when pods are served; namespaces' finalize. */

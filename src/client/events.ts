@@ -21,6 +21,8 @@ export interface EventRecorderOptions {
   cacheSize?: number;
   /** Events waiting to be written; more are dropped (logged). Default 1000. */
   maxPending?: number;
+  /** Writes in flight at once (events about one object stay in order); default 1. */
+  concurrency?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -47,6 +49,13 @@ export function referenceTo(obj: ObjectLike, kind = obj.kind, apiVersion = obj.a
 /** RFC 3339 with seconds, as metav1.Time is serialised. */
 const timeOf = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
+/** A stable lane for an object, so its events are written in order. */
+function laneOf(key: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+  return (h >>> 0) % lanes;
+}
+
 /**
  * Records Events. `event()` never throws and never blocks: writes happen in order in the
  * background; failures are logged and dropped, as client-go's recorder does after its retries.
@@ -57,8 +66,10 @@ export class EventRecorder {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly seen = new Map<string, Seen>();
-  private tail: Promise<void> = Promise.resolve();
+  private readonly lanes: Promise<void>[];
   private pending = 0;
+  private dropped = 0;
+  private lastDropLog = -Infinity;
   private seq = 0;
 
   constructor(client: Client, opts: EventRecorderOptions) {
@@ -66,6 +77,7 @@ export class EventRecorder {
     this.opts = opts;
     this.clock = opts.clock ?? realClock;
     this.log = opts.log ?? createLogger("events");
+    this.lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => Promise.resolve());
   }
 
   /**
@@ -81,21 +93,28 @@ export class EventRecorder {
       return;
     }
     if (this.pending >= (this.opts.maxPending ?? 1000)) {
-      this.log.warn({ object: ref.name, reason }, "too many pending events; dropping one");
+      this.dropped++;
+      const now = this.clock.now();
+      if (now - this.lastDropLog >= 10_000) {
+        this.log.warn({ object: ref.name, reason, dropped: this.dropped }, "too many pending events; dropping");
+        this.lastDropLog = now;
+        this.dropped = 0;
+      }
       return;
     }
     this.pending++;
     const at = this.clock.now();
     if (message.length > 1024) message = message.slice(0, 1021) + "...";
-    this.tail = this.tail
+    const lane = this.lanes.length === 1 ? 0 : laneOf(`${ref.namespace ?? ""}/${ref.name ?? ""}`, this.lanes.length);
+    this.lanes[lane] = this.lanes[lane]
       .then(() => this.write(ref, type, reason, message, at))
       .catch((err: unknown) => this.log.warn({ err, object: ref.name, reason }, "could not write event"))
       .finally(() => void this.pending--);
   }
 
   /** Resolves when every event recorded so far has been written (or dropped). */
-  flush(): Promise<void> {
-    return this.tail;
+  async flush(): Promise<void> {
+    await Promise.all(this.lanes);
   }
 
   private async write(ref: ObjectReference, type: EventType, reason: string, message: string, at: number): Promise<void> {

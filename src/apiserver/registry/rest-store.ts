@@ -30,6 +30,8 @@ export interface RestStoreDeps {
   namespaceState?: (namespace: string) => Promise<NamespaceState>;
   /** Reads another object, for strategies. */
   get?: StrategyContext["get"];
+  /** Reads all objects of a resource, for strategies. */
+  list?: StrategyContext["list"];
 }
 
 /** Turns a stored value into the API object: the value is the object without its resourceVersion. */
@@ -65,8 +67,8 @@ export class RestStore {
     return Registry.key(this.resource, namespace, name);
   }
 
-  private ctx(dryRun = false): StrategyContext {
-    return { now: this.now(), get: this.deps.get, dryRun };
+  private ctx(dryRun = false, admissionName?: string): StrategyContext {
+    return { now: this.now(), get: this.deps.get, list: this.deps.list, dryRun, ...(admissionName !== undefined ? { admissionName } : {}) };
   }
 
   private get putOptions(): { ttlSeconds?: number } {
@@ -83,25 +85,41 @@ export class RestStore {
     return decodeStored(kv);
   }
 
+  /** Every stored object of this resource in `namespace` ("" for all), read from the store. */
+  async list(namespace = ""): Promise<KubeObject[]> {
+    const prefix = this.resource.namespaced && namespace ? `${this.resource.storagePrefix}${namespace}/` : this.resource.storagePrefix;
+    const out: KubeObject[] = [];
+    let next: string | undefined;
+    let revision: number | undefined;
+    do {
+      const page = await this.store.range(prefix, { limit: 1000, continue: next, revision });
+      for (const kv of page.kvs) out.push(decodeStored(kv));
+      next = page.continue;
+      revision = page.revision;
+    } while (next);
+    return out;
+  }
+
   async create(namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const r = this.resource;
     assertWellTyped(obj, r.apiVersion, r.kind);
     pruneUnknownFields(obj, r.apiVersion, r.kind);
     checkTypeAndNamespace(r, obj, namespace);
     if (obj.metadata!.resourceVersion) throw errors.badRequest("resourceVersion should not be set on objects to be created");
+    const ctx = this.ctx(opts.dryRun, obj.metadata!.name || obj.metadata!.generateName || "Unknown");
     prepareMetaForCreate(r, obj, this.now());
     r.defaults?.(obj);
     if (opts.fieldManager !== undefined) setManagedFields(obj, trackUpdate(null, obj, { manager: opts.fieldManager, now: this.now() }));
-    await r.prepareForCreate?.(obj, this.ctx(opts.dryRun));
+    await r.prepareForCreate?.(obj, ctx);
     try {
-      return await this.finishCreate(obj, opts);
+      return await this.finishCreate(obj, opts, ctx);
     } catch (err) {
       if (!opts.dryRun) await r.abortCreate?.(obj);
       throw err;
     }
   }
 
-  private async finishCreate(obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+  private async finishCreate(obj: KubeObject, opts: WriteOptions, ctx: StrategyContext): Promise<KubeObject> {
     const r = this.resource;
     this.validate(obj, [...validateObjectMeta(obj.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }), ...(r.validate?.(obj) ?? [])]);
     const name = obj.metadata!.name!;
@@ -112,6 +130,7 @@ export class RestStore {
         throw errors.forbidden(this.ref, name, `unable to create new content in namespace ${obj.metadata!.namespace} because it is being terminated`);
       }
     }
+    await r.validateAdmission?.(obj, undefined, ctx);
     if (opts.dryRun) {
       if (await this.store.get(this.key(obj.metadata!.namespace ?? "", name))) throw errors.alreadyExists(this.ref, name);
       return obj;
@@ -181,13 +200,14 @@ export class RestStore {
         if (opts.fieldManager !== undefined) setManagedFields(next, trackUpdate(current, next, { manager: opts.fieldManager, subresource, now: this.now() }), current);
         // A status write keeps the managedFields its mutation computed (server-side apply to /status).
         else if (subresource === "status" && desired.metadata?.managedFields !== undefined) setManagedFields(next, desired.metadata.managedFields, current);
-        if (main) await r.prepareForUpdate?.(next, current, this.ctx());
+        if (main) await r.prepareForUpdate?.(next, current, this.ctx(opts.dryRun));
         this.validate(next, [
           ...validateObjectMeta(next.metadata, { namespaced: r.namespaced, nameValidator: r.nameValidator ?? nameIsDNSSubdomain }),
           ...(main || subresource === "status" ? (r.validate?.(next) ?? []) : []),
           ...(main ? (r.validateUpdate?.(next, current) ?? []) : []),
           ...validateMetaUpdate(next, current),
         ]);
+        if (main) await r.validateAdmission?.(next, current, this.ctx(opts.dryRun));
         if (next.metadata!.deletionTimestamp && (next.metadata!.finalizers ?? []).length === 0 && !this.gracePending(next) && !r.deletionBlocked?.(next)) {
           // The last finalizer is gone: the deletion completes.
           if (!opts.dryRun) {

@@ -28,6 +28,13 @@ export interface StrategyContext {
   dryRun?: boolean;
   /** Reads another object through the registry (e.g. a Pod's namespace). */
   get?: (resource: string, namespace: string, name: string) => Promise<KubeObject | null>;
+  /** Reads every object of a resource ("" namespace: all namespaces), current as the store is. */
+  list?: (resource: string, namespace: string) => Promise<KubeObject[]>;
+  /**
+   * How admission errors name the object of a create: the name the request gave, else its
+   * generateName (Kubernetes admits before it generates the name).
+   */
+  admissionName?: string;
 }
 
 export interface ResourceDefinition {
@@ -70,6 +77,12 @@ export interface ResourceDefinition {
   prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void | Promise<void>;
   /** Kind-specific changes on update (after the generic ones, before validation). */
   prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void | Promise<void>;
+  /**
+   * A validating admission step (after defaults, prepare and field validation, before the
+   * write; dry runs too): throws a StatusError (usually 403 Forbidden) to refuse the request.
+   * `old` is the stored object on an update, undefined on a create. Main resource only.
+   */
+  validateAdmission?(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void | Promise<void>;
   /** Field-selector fields beyond metadata.name / metadata.namespace. */
   selectableFields?(obj: KubeObject): Record<string, string>;
   /**

@@ -10,6 +10,10 @@ export class CycleState {
   private readonly data = new Map<string, StateData>();
   /** Whether Filter is running on hypothetical node states (preemption): plugins may skip caching. */
   readonly forPreemption: boolean;
+  /** Plugins whose PreFilter said Skip: their Filter is not run for this pod. */
+  skipFilterPlugins = new Set<string>();
+  /** Plugins whose PreScore said Skip: their Score is not run for this pod. */
+  skipScorePlugins = new Set<string>();
 
   constructor(forPreemption = false) {
     this.forPreemption = forPreemption;
@@ -26,6 +30,8 @@ export class CycleState {
   clone(forPreemption = this.forPreemption): CycleState {
     const copy = new CycleState(forPreemption);
     for (const [k, v] of this.data) copy.data.set(k, v.clone ? v.clone() : v);
+    copy.skipFilterPlugins = new Set(this.skipFilterPlugins);
+    copy.skipScorePlugins = new Set(this.skipScorePlugins);
     return copy;
   }
 }

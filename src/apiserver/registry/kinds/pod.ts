@@ -8,6 +8,7 @@ import type { ResourceDefinition, StrategyContext } from "../types.ts";
 import { arr, defaultPod, podQOSClass, validatePodSpec } from "./pod-spec.ts";
 import { podColumns, podCells } from "./pod-printer.ts";
 import { specDiff, stableEqual } from "./diff.ts";
+import { defaultPriorityClass } from "./priorityclass.ts";
 
 export interface PodShape extends KubeObject {
   spec?: PodSpec;
@@ -29,27 +30,36 @@ export function addDefaultTolerations(spec: PodSpec): void {
   if (add.length > 0) (spec as Mutable<PodSpec>).tolerations = [...tolerations, ...add];
 }
 
-/** The Priority admission plugin: priority and preemptionPolicy from spec.priorityClassName (0 without one). */
+/**
+ * The Priority admission plugin on create: priority and preemptionPolicy from the PriorityClass
+ * named in spec.priorityClassName (403 when it does not exist), else from the globalDefault class
+ * (whose name the pod then carries), else 0 / PreemptLowerPriority. A client may send either
+ * field only with the value admission computes. Without `ctx.get` (no registry) classes are not
+ * looked up.
+ */
 async function admitPriority(pod: PodShape, ctx: StrategyContext): Promise<void> {
   const spec = pod.spec as Mutable<PodSpec>;
-  let priority = 0;
-  let preemption = "PreemptLowerPriority";
+  const forbidden = (why: string) => errors.forbidden({ resource: "pods" }, ctx.admissionName ?? pod.metadata?.name ?? "", why);
+  let pc: KubeObject | null = null;
   if (spec.priorityClassName) {
-    const pc = ctx.get ? await ctx.get("priorityclasses", "", spec.priorityClassName) : null;
-    if (!pc && ctx.get) {
-      throw errors.forbidden({ resource: "pods" }, pod.metadata?.name ?? "", `no PriorityClass with name ${spec.priorityClassName} was found`);
+    if (ctx.get) {
+      pc = await ctx.get("priorityclasses", "", spec.priorityClassName);
+      if (!pc) throw forbidden(`no PriorityClass with name ${spec.priorityClassName} was found`);
     }
-    if (pc) {
-      priority = typeof pc.value === "number" ? pc.value : 0;
-      preemption = typeof pc.preemptionPolicy === "string" ? pc.preemptionPolicy : preemption;
-    }
+  } else if (ctx.list) {
+    pc = defaultPriorityClass(await ctx.list("priorityclasses", ""));
+    if (pc) spec.priorityClassName = pc.metadata?.name;
   }
+  const priority = pc && typeof pc.value === "number" ? pc.value : 0;
+  const policy = pc && typeof pc.preemptionPolicy === "string" ? pc.preemptionPolicy : "PreemptLowerPriority";
   if (spec.priority !== undefined && spec.priority !== null && spec.priority !== priority) {
-    throw errors.forbidden({ resource: "pods" }, pod.metadata?.name ?? "",
-      `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
+    throw forbidden(`the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
   }
   spec.priority = priority;
-  spec.preemptionPolicy ??= preemption;
+  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== null && spec.preemptionPolicy !== policy) {
+    throw forbidden(`the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`);
+  }
+  spec.preemptionPolicy = policy;
 }
 
 const UPDATABLE = "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";

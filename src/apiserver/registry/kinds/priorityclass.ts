@@ -1,12 +1,13 @@
 // scheduling.k8s.io/v1 PriorityClass: cluster-scoped pod priorities; "system-" names are reserved
-// for the two built-in classes, values above one billion for system use; value is immutable.
+// for the two built-in classes, values above one billion for system use; value is immutable; at
+// most one class is the global default (the Priority admission plugin's validation).
 import type { StatusCause } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../../../apimachinery/object.ts";
-import { fieldErrors } from "../../../apimachinery/status.ts";
-import type { ResourceDefinition, TableColumn } from "../types.ts";
+import { errors, fieldErrors } from "../../../apimachinery/status.ts";
+import type { ResourceDefinition, StrategyContext, TableColumn } from "../types.ts";
 import { AGE_COLUMN, ageCell } from "./printers.ts";
 
-interface PriorityClassShape extends KubeObject {
+export interface PriorityClassShape extends KubeObject {
   value?: number;
   globalDefault?: boolean;
   preemptionPolicy?: string;
@@ -48,6 +49,30 @@ export function validatePriorityClassUpdate(pc: PriorityClassShape, old: Priorit
   return causes;
 }
 
+/**
+ * The class pods without a priorityClassName get: the one with globalDefault, and should a race
+ * have let several in, the one with the lowest value (as the Priority admission plugin).
+ */
+export function defaultPriorityClass(classes: readonly KubeObject[]): PriorityClassShape | null {
+  let found: PriorityClassShape | null = null;
+  for (const pc of classes as PriorityClassShape[]) {
+    if (pc.globalDefault === true && (found === null || (found.value ?? 0) > (pc.value ?? 0))) found = pc;
+  }
+  return found;
+}
+
+/** The Priority admission plugin's validation: only one PriorityClass may be the global default (403). */
+async function admitGlobalDefault(pc: PriorityClassShape, old: KubeObject | undefined, ctx: StrategyContext): Promise<void> {
+  if (pc.globalDefault !== true || !ctx.list) return;
+  const current = defaultPriorityClass(await ctx.list("priorityclasses", ""));
+  if (!current) return;
+  const name = pc.metadata?.name ?? "";
+  if (old === undefined || current.metadata?.name !== name) {
+    throw errors.forbidden({ group: "scheduling.k8s.io", resource: "priorityclasses" }, ctx.admissionName ?? name,
+      `PriorityClass ${current.metadata?.name ?? ""} is already marked as default. Only one default can exist`);
+  }
+}
+
 const columns: TableColumn[] = [
   { name: "Value", type: "integer", description: "value represents the integer value of this priority class." },
   { name: "Global-Default", type: "boolean", description: "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class." },
@@ -63,6 +88,7 @@ export const priorityClasses: ResourceDefinition = {
   },
   validate: (obj) => validatePriorityClass(obj as PriorityClassShape),
   validateUpdate: (obj, old) => validatePriorityClassUpdate(obj as PriorityClassShape, old as PriorityClassShape),
+  validateAdmission: (obj, old, ctx) => admitGlobalDefault(obj as PriorityClassShape, old, ctx),
   columns,
   noAgeColumn: true,
   cells(obj, now) {
