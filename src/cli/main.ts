@@ -8,9 +8,10 @@ import { createLogger } from "../util/log.ts";
 const USAGE = `usage: k8ts <command> [flags]
 
 commands:
-  server       API server with its store, and (as they land) controllers, scheduler and a node agent
+  server       API server with its store, the controllers and the scheduler (a node agent comes later)
   apiserver    the API server alone
-  controller-manager   the controllers (replicaset, namespace, garbagecollector) against a running API server
+  controller-manager   the controllers (replicaset, deployment, namespace, garbagecollector) against a running API server
+  scheduler    the scheduler against a running API server
   version      print the version
 
 flags (server, apiserver):
@@ -24,7 +25,12 @@ flags (server, apiserver):
 flags (controller-manager):
   --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
   --leader-elect               run only while holding the Lease kube-system/kube-controller-manager
-  --controllers A,B            which controllers to run (default all)`;
+  --controllers A,B            which controllers to run (default all)
+
+flags (scheduler):
+  --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
+  --leader-elect               schedule only while holding the Lease kube-system/kube-scheduler
+  --scheduler-name NAME        the schedulerName this scheduler serves (default default-scheduler)`;
 
 const FLAGS = {
   "data-dir": { type: "string", default: "./data" },
@@ -73,6 +79,26 @@ async function controllerManager(args: string[]): Promise<void> {
   process.once("SIGTERM", () => void stop());
 }
 
+async function scheduler(args: string[]): Promise<void> {
+  const { values: flags } = parseArgs({ args, allowPositionals: false, options: {
+    kubeconfig: { type: "string" }, "leader-elect": { type: "boolean", default: false }, "scheduler-name": { type: "string" }, help: { type: "boolean", short: "h" },
+  } });
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const kubeconfig = flags.kubeconfig ?? process.env.KUBECONFIG;
+  if (!kubeconfig) throw new Error("scheduler: --kubeconfig (or $KUBECONFIG) is required");
+  const { startScheduler, defaultProfile } = await import("../scheduler/index.ts");
+  const server = await startScheduler({ kubeconfig, leaderElect: flags["leader-elect"], profile: defaultProfile(flags["scheduler-name"]) });
+  const stop = async () => {
+    await server.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+}
+
 async function serve(args: string[], withControllers: boolean): Promise<void> {
   const { values: flags } = parseArgs({ args, options: FLAGS, allowPositionals: false });
   if (flags.help) {
@@ -89,13 +115,14 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   const apiserver = await ApiServer.start({ store: opened.store, dataDir, port, host: flags["bind-address"], tlsSans: flags["tls-san"] });
   // `server` runs the controllers in-process, as the admin the API server wrote a kubeconfig for.
   const controllers = withControllers ? await (await import("../controllers/index.ts")).startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
+  const scheduler = withControllers ? await (await import("../scheduler/index.ts")).startScheduler({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
   console.error(`k8ts is up: ${apiserver.url}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get namespaces`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
-    await controllers?.stop();
+    await Promise.all([controllers?.stop(), scheduler?.stop()]);
     await apiserver.close();
     await opened.close();
     process.exit(0);
@@ -115,6 +142,8 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest, command === "server");
     case "controller-manager":
       return controllerManager(rest);
+    case "scheduler":
+      return scheduler(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,10 +1,12 @@
 // Per-pod scheduling cycle scratch space (framework.CycleState): PreFilter/PreScore compute once
 // and store under their plugin's key; Filter/Score read it per node. Preemption clones it.
 
-/** Data a plugin keeps in the cycle state; `clone` is needed only if it changes during preemption. */
-export interface StateData {
-  clone?(): StateData;
+/** Data a plugin keeps in the cycle state; give it a `clone()` if preemption may change it. */
+export type StateData = object;
+interface Cloneable {
+  clone(): StateData;
 }
+const isCloneable = (v: StateData): v is Cloneable => typeof (v as Partial<Cloneable>).clone === "function";
 
 export class CycleState {
   private readonly data = new Map<string, StateData>();
@@ -29,7 +31,7 @@ export class CycleState {
 
   clone(forPreemption = this.forPreemption): CycleState {
     const copy = new CycleState(forPreemption);
-    for (const [k, v] of this.data) copy.data.set(k, v.clone ? v.clone() : v);
+    for (const [k, v] of this.data) copy.data.set(k, isCloneable(v) ? v.clone() : v);
     copy.skipFilterPlugins = new Set(this.skipFilterPlugins);
     copy.skipScorePlugins = new Set(this.skipScorePlugins);
     return copy;

@@ -50,7 +50,7 @@ function safeSelector(s: PodAffinityTerm["labelSelector"]): Selector {
 
 export function affinityTerm(pod: Pod, t: PodAffinityTerm): AffinityTerm {
   const listed = t.namespaces ?? [];
-  const namespaces = new Set(listed.length === 0 && !t.namespaceSelector ? [pod.metadata?.namespace ?? "default"] : listed);
+  const namespaces = new Set(listed.length === 0 && !t.namespaceSelector ? [pod.metadata?.namespace ?? ""] : listed);
   const namespaceSelector = t.namespaceSelector ? safeSelector(t.namespaceSelector) : nothing;
   return { namespaces, namespaceSelector, selector: t.labelSelector ? safeSelector(t.labelSelector) : nothing, topologyKey: t.topologyKey };
 }
@@ -73,7 +73,7 @@ export function newPodInfo(pod: Pod): PodInfo {
   const hostPorts: HostPort[] = [];
   for (const c of [...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always"), ...(pod.spec?.containers ?? [])]) {
     for (const p of c.ports ?? []) {
-      if (p.hostPort && p.hostPort > 0) hostPorts.push({ ip: p.hostIP || "0.0.0.0", protocol: p.protocol ?? "TCP", port: p.hostPort });
+      if (p.hostPort && p.hostPort > 0) hostPorts.push({ ip: p.hostIP || "0.0.0.0", protocol: p.protocol || "TCP", port: p.hostPort });
     }
   }
   const requests = podRequests(pod);
