@@ -42,7 +42,20 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
+  /** Registries of components running in the same process (`k8ts server`), served with ours. */
+  private readonly included: PromRegistry[] = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  include(registry: PromRegistry): void {
+    if (!this.included.includes(registry)) this.included.push(registry);
+  }
+
+  /** The exposition text of this registry and every included one. */
+  async text(): Promise<string> {
+    const parts = await Promise.all([this.registry, ...this.included].map((r) => r.metrics()));
+    return parts.join("\n");
   }
 }

@@ -30,7 +30,8 @@ flags (controller-manager):
 flags (scheduler):
   --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
   --leader-elect               schedule only while holding the Lease kube-system/kube-scheduler
-  --scheduler-name NAME        the schedulerName this scheduler serves (default default-scheduler)`;
+  --scheduler-name NAME        the schedulerName this scheduler serves (default default-scheduler)
+  --metrics-bind-address H:P   /metrics and /healthz over HTTP (default 127.0.0.1:10259)`;
 
 const FLAGS = {
   "data-dir": { type: "string", default: "./data" },
@@ -79,9 +80,17 @@ async function controllerManager(args: string[]): Promise<void> {
   process.once("SIGTERM", () => void stop());
 }
 
+function splitHostPort(addr: string): [string, number] {
+  const i = addr.lastIndexOf(":");
+  const port = Number(addr.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a host:port address: ${addr}`);
+  return [addr.slice(0, i) || "127.0.0.1", port];
+}
+
 async function scheduler(args: string[]): Promise<void> {
   const { values: flags } = parseArgs({ args, allowPositionals: false, options: {
-    kubeconfig: { type: "string" }, "leader-elect": { type: "boolean", default: false }, "scheduler-name": { type: "string" }, help: { type: "boolean", short: "h" },
+    kubeconfig: { type: "string" }, "leader-elect": { type: "boolean", default: false }, "scheduler-name": { type: "string" },
+    "metrics-bind-address": { type: "string", default: "127.0.0.1:10259" }, help: { type: "boolean", short: "h" },
   } });
   if (flags.help) {
     console.log(USAGE);
@@ -91,7 +100,11 @@ async function scheduler(args: string[]): Promise<void> {
   if (!kubeconfig) throw new Error("scheduler: --kubeconfig (or $KUBECONFIG) is required");
   const { startScheduler, defaultProfile } = await import("../scheduler/index.ts");
   const server = await startScheduler({ kubeconfig, leaderElect: flags["leader-elect"], profile: defaultProfile(flags["scheduler-name"]) });
+  const [host, port] = splitHostPort(flags["metrics-bind-address"]);
+  const { startHealthServer } = await import("../util/health-server.ts");
+  const health = await startHealthServer({ host, port, registry: server.metrics.registry });
   const stop = async () => {
+    await health.close();
     await server.stop();
     process.exit(0);
   };
@@ -116,6 +129,7 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   // `server` runs the controllers in-process, as the admin the API server wrote a kubeconfig for.
   const controllers = withControllers ? await (await import("../controllers/index.ts")).startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
   const scheduler = withControllers ? await (await import("../scheduler/index.ts")).startScheduler({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
+  if (scheduler) apiserver.metrics.include(scheduler.metrics.registry);
   console.error(`k8ts is up: ${apiserver.url}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get namespaces`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -130,7 +130,7 @@ export class Router {
     if (segments[0] === "apis" && segments.length === 2) return this.sendOrMissing(res, this.discovery.apiGroup(segments[1]!));
     if (segments[0] === "apis" && segments.length === 3) return this.sendOrMissing(res, this.discovery.resourceList(segments[1]!, segments[2]!));
     if (trimmed === "/metrics") {
-      const body = await this.opts.metrics.registry.metrics();
+      const body = await this.opts.metrics.text();
       res.writeHead(200, { "Content-Type": this.opts.metrics.registry.contentType });
       res.end(body);
       return true;
