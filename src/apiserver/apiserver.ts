@@ -23,6 +23,8 @@ import { ApiServerMetrics } from "./metrics.ts";
 import { instrumentStore } from "./instrumented-store.ts";
 import { Router } from "./http/router.ts";
 import type { NonResourceHandler } from "./http/router.ts";
+import { NODE_CREDENTIALS_PATH, NODE_JOIN_GROUP, NODE_JOIN_USER, ensureNodeToken, issueNodeCredentials, serveNodeCredentials } from "./auth/node-join.ts";
+import type { NodeCredentials } from "./auth/node-join.ts";
 import type { HandlerContext, ResourceHandlers, SubresourceHandler } from "./http/resource-handler.ts";
 import type { ProtobufDecoder } from "./http/body.ts";
 import { OpenAPIDocuments } from "./openapi/index.ts";
@@ -53,6 +55,7 @@ export interface ApiServerOptions {
 export class ApiServer {
   readonly registry: Registry;
   readonly metrics = new ApiServerMetrics();
+  private nodeTokenValue = "";
   readonly log: Logger;
   readonly feed: CacheFeed;
   readonly store: Store;
@@ -159,10 +162,25 @@ export class ApiServer {
     return this.credentials!.adminToken;
   }
 
+  /** The token agents join with (`k8ts agent --token`), also in `<dataDir>/node-token`. */
+  get nodeToken(): string {
+    return this.nodeTokenValue;
+  }
+
+  /** A kubelet's client and serving certificates, for a node in this process (`k8ts server`). */
+  nodeCredentials(nodeName: string, addresses: string[]): Promise<NodeCredentials> {
+    return issueNodeCredentials(this.credentials!.ca, nodeName, addresses);
+  }
+
   private async listen(): Promise<void> {
     const opts = this.opts;
     this.credentials = await ensureClusterCredentials(opts.dataDir, { sans: opts.tlsSans });
-    const authenticator = new Authenticator({ caPem: this.credentials.ca.cert, tokens: [{ token: this.credentials.adminToken, user: "system:admin", uid: "k8ts-admin", groups: ["system:masters"] }] });
+    const nodeJoin = await ensureNodeToken(opts.dataDir, this.credentials.ca.cert);
+    this.nodeTokenValue = nodeJoin.token;
+    const authenticator = new Authenticator({ caPem: this.credentials.ca.cert, tokens: [
+      { token: this.credentials.adminToken, user: "system:admin", uid: "k8ts-admin", groups: ["system:masters"] },
+      { token: nodeJoin.secret, user: NODE_JOIN_USER, uid: "", groups: [NODE_JOIN_GROUP] },
+    ] });
     await this.feed.start();
     await bootstrap(this);
     const handlers: HandlerContext = {
@@ -185,7 +203,14 @@ export class ApiServer {
       serverAddress: () => `${opts.host ?? "127.0.0.1"}:${this.port}`,
       maxInFlight: opts.maxInFlight ?? 600,
       ready: () => this.isReady,
-      extra: async (req, res, path, query) => (await serveOpenAPI(req, res, path, query)) || ((await opts.extra?.(req, res, path, query)) ?? false),
+      caPem: () => this.caPem,
+      extra: async (req, res, path, query, user) => {
+        if (path === NODE_CREDENTIALS_PATH) {
+          await serveNodeCredentials(req, res, this.credentials!.ca, user);
+          return true;
+        }
+        return (await serveOpenAPI(req, res, path, query)) || ((await opts.extra?.(req, res, path, query, user)) ?? false);
+      },
     });
     this.server = https.createServer(tlsServerOptions(this.credentials), (req, res) => void router.handle(req, res));
     this.server.keepAliveTimeout = 65_000;

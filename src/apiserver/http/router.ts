@@ -14,10 +14,10 @@ import type { HandlerContext } from "./resource-handler.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-k8ts", gitCommit: "k8ts", gitTreeState: "clean", buildDate: "2026-11-25T00:00:00Z", goVersion: "node", compiler: "k8ts", platform: `${process.platform}/${process.arch}` };
 
-const PUBLIC_PATHS = new Set(["/livez", "/readyz", "/healthz", "/version"]);
+const PUBLIC_PATHS = new Set(["/livez", "/readyz", "/healthz", "/version", "/cacerts"]);
 
 export interface NonResourceHandler {
-  (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> | boolean;
+  (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, user?: UserInfo): Promise<boolean> | boolean;
 }
 
 export interface RouterOptions {
@@ -32,6 +32,8 @@ export interface RouterOptions {
   ready: () => boolean;
   /** Extra non-resource paths (OpenAPI…); returns true when it handled the request. */
   extra?: NonResourceHandler;
+  /** The cluster CA certificate served at /cacerts. */
+  caPem?: () => string;
 }
 
 export class Router {
@@ -80,7 +82,7 @@ export class Router {
         const resource = this.opts.registry.get(info.group, info.version, info.resource);
         if (!resource) throw errors.notFound({ resource: info.resource, group: info.group }, info.name || info.resource);
         await handleResource(info, resource, req, res, url.searchParams, this.opts.handlers, user);
-      } else if (!(await this.nonResource(req, res, url.pathname, url.searchParams))) {
+      } else if (!(await this.nonResource(req, res, url.pathname, url.searchParams, user))) {
         throw errors.notFound({ resource: "" }, url.pathname);
       }
     } catch (err) {
@@ -100,6 +102,12 @@ export class Router {
 
   private publicPath(path: string, res: ServerResponse, query: URLSearchParams): void {
     if (path === "/version") return send(res, 200, KUBERNETES_VERSION);
+    if (path === "/cacerts") {
+      // The cluster CA, for joining agents to check against the hash in their token (as k3s).
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(this.opts.caPem?.() ?? "");
+      return;
+    }
     const ok = path === "/livez" || this.opts.ready();
     const body = ok ? "ok" : "not ready";
     if (query.has("verbose")) {
@@ -111,7 +119,7 @@ export class Router {
     res.end(body);
   }
 
-  private async nonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
+  private async nonResource(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, user: UserInfo): Promise<boolean> {
     const trimmed = path.replace(/\/+$/, "");
     const aggregated = wantsAggregated(req.headers.accept);
     if (trimmed === "/api" || trimmed === "/apis") {
@@ -135,7 +143,7 @@ export class Router {
       res.end(body);
       return true;
     }
-    return (await this.opts.extra?.(req, res, trimmed, query)) ?? false;
+    return (await this.opts.extra?.(req, res, trimmed, query, user)) ?? false;
   }
 
   private sendOrMissing(res: ServerResponse, body: unknown): boolean {
