@@ -1,0 +1,166 @@
+// The kubelet: registers its Node and keeps its Lease and status (node/), waits for a pod CIDR,
+// starts the container runtime with the pod network, runs the pods bound to it (pod manager →
+// pod workers → runtime; probes; status manager), evicts under resource pressure, and serves
+// logs/exec/port-forward over HTTPS (server/). Everything it knows comes from the API server.
+import { mkdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { EventRecorder, SharedInformerFactory, realClock, resources } from "../client/index.ts";
+import type { Client, Clock } from "../client/index.ts";
+import type { Logger } from "../util/log.ts";
+import { createLogger } from "../util/log.ts";
+import { EvictionManager, NodeStatusManager } from "./node/index.ts";
+import { PodWorkers } from "./pods/index.ts";
+import { PodManager } from "./pod-manager.ts";
+import { ProcessRuntime } from "./runtime/process/index.ts";
+import type { Runtime } from "./runtime/types.ts";
+
+export interface KubeletOptions {
+  client: Client;
+  nodeName: string;
+  /** State, pod logs and the runtime's files live here. */
+  dataDir: string;
+  /** The node's InternalIP (default: the first non-loopback IPv4 address). */
+  nodeIP?: string;
+  /** Port of the kubelet's HTTPS server, reported in node.status.daemonEndpoints. */
+  kubeletPort?: number;
+  /** Extra node labels (a server adds node-role.kubernetes.io/control-plane). */
+  labels?: Record<string, string>;
+  /** A runtime to use (tests: FakeRuntime); default the process runtime in `<dataDir>/runtime`. */
+  runtime?: Runtime;
+  /** How long to wait for node.spec.podCIDR before running pods on the host network (default 30 s). */
+  podCIDRWaitMs?: number;
+  /** Hard eviction thresholds (default memory.available<100Mi, nodefs.available<10% …). */
+  evictionHard?: Record<string, string> | string;
+  /** Faster loops for tests. */
+  statusUpdateFrequencyMs?: number;
+  leaseRenewIntervalMs?: number;
+  resyncIntervalMs?: number;
+  crashLoopBackoff?: { initialMs: number; maxMs: number };
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** A bridge name of at most 15 characters that is stable per node (several agents on one host). */
+export function bridgeNameFor(nodeName: string): string {
+  return `k8ts${createHash("sha256").update(nodeName).digest("hex").slice(0, 8)}`;
+}
+
+export class Kubelet {
+  readonly nodeName: string;
+  readonly client: Client;
+  readonly recorder: EventRecorder;
+  readonly nodeStatus: NodeStatusManager;
+  runtime: Runtime | undefined;
+  workers: PodWorkers | undefined;
+  podManager: PodManager | undefined;
+  eviction: EvictionManager | undefined;
+  private readonly opts: KubeletOptions;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly factory: SharedInformerFactory;
+  private readonly abort = new AbortController();
+  private podCIDR: string | undefined;
+  private podCIDRSeen: (() => void) | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(opts: KubeletOptions) {
+    this.opts = opts;
+    this.nodeName = opts.nodeName;
+    this.client = opts.client;
+    this.clock = opts.clock ?? realClock;
+    this.log = opts.log ?? createLogger("kubelet");
+    this.recorder = new EventRecorder(this.client, { component: "kubelet", host: this.nodeName, clock: this.clock, log: this.log, concurrency: 4 });
+    this.factory = new SharedInformerFactory(this.client, { clock: this.clock, log: this.log });
+    this.nodeStatus = new NodeStatusManager({
+      client: this.client, nodeName: this.nodeName, labels: opts.labels, nodeIP: opts.nodeIP, kubeletPort: opts.kubeletPort ?? 10250,
+      dataDir: opts.dataDir, evictionHard: opts.evictionHard,
+      containerRuntime: { type: opts.runtime?.name ?? "process", version: opts.runtime?.version ?? "0.1.0" },
+      readiness: () => this.notReadyReasons(),
+      pressure: {
+        isUnderMemoryPressure: () => this.eviction?.isUnderMemoryPressure() ?? false,
+        isUnderDiskPressure: () => this.eviction?.isUnderDiskPressure() ?? false,
+        isUnderPIDPressure: () => this.eviction?.isUnderPIDPressure() ?? false,
+      },
+      onPodCIDR: (cidr) => {
+        this.podCIDR = cidr;
+        this.podCIDRSeen?.();
+      },
+      statusUpdateFrequencyMs: opts.statusUpdateFrequencyMs, leaseRenewIntervalMs: opts.leaseRenewIntervalMs,
+      recorder: this.recorder, clock: this.clock, log: this.log,
+    });
+  }
+
+  /** Starts everything in the background; resolves once pods are being run. */
+  async start(): Promise<void> {
+    const signal = this.abort.signal;
+    await mkdir(this.opts.dataDir, { recursive: true });
+    this.nodeStatus.start();
+    await this.waitForPodCIDR(signal);
+    this.runtime = this.opts.runtime ?? new ProcessRuntime({
+      stateDir: join(this.opts.dataDir, "runtime"), podCIDR: this.podCIDR, hostIP: this.opts.nodeIP,
+      bridge: bridgeNameFor(this.nodeName), netnsPrefix: `k8ts-${bridgeNameFor(this.nodeName).slice(4, 8)}-`, log: this.log,
+    });
+    const podLogsDir = join(this.opts.dataDir, "pods");
+    const informer = this.factory.informerFor<Pod>(resources.pods, { fieldSelector: `spec.nodeName=${this.nodeName}` });
+    this.workers = new PodWorkers({
+      client: this.client, runtime: this.runtime, nodeName: this.nodeName, podLogsDir,
+      hostIPs: () => this.hostIPs(), nodeAllocatable: () => (this.nodeStatus.node?.status?.allocatable ?? {}) as Record<string, string>,
+      recorder: this.recorder, clock: this.clock, log: this.log,
+      resyncIntervalMs: this.opts.resyncIntervalMs, crashLoopBackoff: this.opts.crashLoopBackoff,
+    });
+    this.podManager = new PodManager({ informer, workers: this.workers, runtime: this.runtime, podLogsDir, log: this.log });
+    const workers = this.workers;
+    const podManager = this.podManager;
+    this.eviction = new EvictionManager({
+      evictionHard: this.opts.evictionHard, dataDir: this.opts.dataDir,
+      activePods: () => podManager.activePods(),
+      evictPod: (pod, message, d) => workers.evictPod(pod.metadata!.uid!, { reason: d.reason, message, gracePeriodSeconds: d.gracePeriodSeconds, condition: d.condition }),
+      onPressureChange: () => void this.nodeStatus.syncNow(),
+      recorder: this.recorder, clock: this.clock, log: this.log,
+    });
+    this.factory.start();
+    await podManager.start(signal);
+    this.running = this.eviction.run(signal).catch((err: unknown) => this.log.error({ err }, "eviction manager failed"));
+    this.log.info({ node: this.nodeName, podCIDR: this.podCIDR ?? "(host network)", runtime: this.runtime.name }, "kubelet running pods");
+  }
+
+  /** Stops the kubelet; running containers keep running (a restarted kubelet re-adopts them). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.podCIDRSeen?.();
+    await this.podManager?.stop();
+    await this.running;
+    await this.factory.stop();
+    await this.nodeStatus.stop();
+    await this.recorder.flush();
+    await this.runtime?.close();
+  }
+
+  private hostIPs(): string[] {
+    const addrs = this.nodeStatus.node?.status?.addresses ?? [];
+    return addrs.filter((a) => a.type === "InternalIP").map((a) => a.address);
+  }
+
+  private notReadyReasons(): string[] {
+    if (!this.runtime) return ["container runtime network not ready: waiting for the node's pod CIDR"];
+    return [];
+  }
+
+  private async waitForPodCIDR(signal: AbortSignal): Promise<void> {
+    if (this.opts.runtime || this.podCIDR) return;
+    const waitMs = this.opts.podCIDRWaitMs ?? 30_000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      this.podCIDRSeen = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      signal.addEventListener("abort", () => this.podCIDRSeen?.(), { once: true });
+    });
+    this.podCIDRSeen = undefined;
+    if (!this.podCIDR) this.log.warn({ waitedMs: waitMs }, "no pod CIDR assigned: pods use the host network");
+  }
+}
+
