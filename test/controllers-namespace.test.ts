@@ -1,5 +1,6 @@
 // Namespace deletion end to end: `kubectl delete ns` of a namespace holding pods (unbound, bound
-// with a short grace period, owned by a ReplicaSet) and configmaps → the namespace goes away.
+// with a short grace period, owned by a ReplicaSet) and configmaps → the namespace goes away;
+// one held by a pod's finalizer shows Kubernetes' NamespaceFinalizersRemaining/ContentRemaining.
 // Also the controller manager's leader election on the kube-system/kube-controller-manager Lease.
 import { after, before, it } from "node:test";
 import assert from "node:assert/strict";
@@ -84,4 +85,46 @@ it("leaves Active namespaces alone", async () => {
   const ns = await client.get<Namespace>(resources.namespaces, "default");
   assert.equal(ns.status?.phase, "Active");
   assert.ok((await client.get(resources.configmaps, "keep", { namespace: "default" })).metadata);
+});
+
+it("a namespace held by a pod's finalizer reports Kubernetes' deletion conditions, then goes", async () => {
+  const ns = "held";
+  await client.create<Namespace>(resources.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  const held = pod("held", ns);
+  held.metadata!.finalizers = ["example.com/hold"];
+  await client.create(resources.pods, held);
+  await client.create(resources.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: ns } });
+  const res = await api.kubectl(["delete", "namespace", ns, "--wait=false"]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /namespace "held" deleted/);
+
+  const conditions = await waitFor("the finalizer condition", async () => {
+    const out = await api.kubectl(["get", "namespace", ns, "-o", "json"]);
+    const got = JSON.parse(out.stdout) as Namespace;
+    const by = Object.fromEntries((got.status?.conditions ?? []).map((c) => [c.type, c]));
+    return by.NamespaceFinalizersRemaining?.status === "True" && got.status?.phase === "Terminating" ? by : undefined;
+  });
+  assert.deepEqual([conditions.NamespaceFinalizersRemaining?.reason, conditions.NamespaceFinalizersRemaining?.message],
+    ["SomeFinalizerRemain", "Some finalizers are remaining: example.com/hold in 1 resource instances"]);
+  assert.deepEqual([conditions.NamespaceContentRemaining?.status, conditions.NamespaceContentRemaining?.reason, conditions.NamespaceContentRemaining?.message],
+    ["True", "SomeResourcesRemain", "Some resources are remaining: pods. has 1 resource instances"]);
+  for (const [type, reason] of [["NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered"], ["NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions"], ["NamespaceDeletionContentFailure", "ContentDeleted"]]) {
+    assert.equal(conditions[type!]?.status, "False", type);
+    assert.equal(conditions[type!]?.reason, reason, type);
+    assert.ok(conditions[type!]?.lastTransitionTime, type);
+  }
+  // The rest of the content is gone; the pod waits on its finalizer.
+  assert.equal((await client.list(resources.configmaps, { namespace: ns })).items.length, 0);
+  const waiting = await client.get<Pod>(resources.pods, "held", { namespace: ns });
+  assert.ok(waiting.metadata?.deletionTimestamp);
+
+  await client.patch(resources.pods, "held", { metadata: { finalizers: null } }, { type: "merge", namespace: ns });
+  await waitFor("namespace gone", async () => {
+    try {
+      await client.get(resources.namespaces, ns);
+      return false;
+    } catch (err) {
+      return isStatusError(err, "NotFound");
+    }
+  });
 });

@@ -2,6 +2,16 @@
 // SharedInformerFactory, a logger and a clock; a name and `run(signal)`.
 import type { Client, Clock, SharedInformerFactory } from "../client/index.ts";
 import type { Logger } from "../util/log.ts";
+import type { NodeLifecycleSettings } from "./nodelifecycle/index.ts";
+import type { NodeIpamOptions } from "./nodeipam/index.ts";
+
+/** Settings of individual controllers (kube-controller-manager's per-controller flags). */
+export interface ControllerSettings {
+  /** nodelifecycle: grace periods, eviction rates, taint eviction on/off. */
+  nodeLifecycle?: NodeLifecycleSettings;
+  /** nodeipam: clusterCIDR (default 10.42.0.0/16), node mask sizes, serviceCIDR. */
+  nodeIpam?: NodeIpamOptions;
+}
 
 export interface ControllerContext {
   client: Client;
@@ -9,6 +19,7 @@ export interface ControllerContext {
   factory: SharedInformerFactory;
   log: Logger;
   clock?: Clock;
+  settings?: ControllerSettings;
 }
 
 export interface Controller {
