@@ -1,6 +1,7 @@
 // The `k8ts` command line: parses the subcommand and its flags and starts the components it names.
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { homedir } from "node:os";
 import { openStore } from "../storage/index.ts";
 import type { StoreConfig } from "../storage/index.ts";
 import { createLogger } from "../util/log.ts";
@@ -8,19 +9,29 @@ import { createLogger } from "../util/log.ts";
 const USAGE = `usage: k8ts <command> [flags]
 
 commands:
-  server       API server with its store, the controllers and the scheduler (a node agent comes later)
+  server       a whole cluster in one process: API server with its store, controllers, scheduler and a node agent
+  agent        a node agent joining a server: k8ts agent --server URL --token TOKEN
+  kubectl      the system kubectl with this cluster's kubeconfig: k8ts kubectl [--data-dir DIR] get pods
   apiserver    the API server alone
   controller-manager   the controllers (replicaset, deployment, namespace, garbagecollector) against a running API server
   scheduler    the scheduler against a running API server
   version      print the version
 
 flags (server, apiserver):
-  --data-dir DIR               state, TLS material and kubeconfig.yaml (default ./data)
+  --data-dir DIR               state, TLS material and kubeconfig.yaml (default ~/.k8ts, /var/lib/k8ts as root)
   --port N                     HTTPS port (default 6443)
   --bind-address ADDR          listen address (default 127.0.0.1)
   --tls-san NAME               extra name or IP in the serving certificate (repeatable)
   --datastore-endpoint URLS    comma-separated etcd client URLs (default: embedded SQLite in the data dir)
   --datastore-cafile F, --datastore-certfile F, --datastore-keyfile F   TLS to etcd
+  --cluster-cidr CIDR          pod IPs: one /24 per node from here (default 10.42.0.0/16)
+  --service-cidr CIDR          Service ClusterIPs (default 10.96.0.0/12)
+  --disable-agent              (server) no node agent in this process
+  --node-name NAME, --node-ip IP, --kubelet-port N   (server, agent) the node agent's identity and port
+
+flags (agent):
+  --server URL --token TOKEN   the server to join and its node token (<data-dir>/node-token on the server)
+  --data-dir DIR               the agent's state (default ~/.k8ts/agent, /var/lib/k8ts/agent as root)
 
 flags (controller-manager):
   --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
@@ -34,7 +45,13 @@ flags (scheduler):
   --metrics-bind-address H:P   /metrics and /healthz over HTTP (default 127.0.0.1:10259)`;
 
 const FLAGS = {
-  "data-dir": { type: "string", default: "./data" },
+  "data-dir": { type: "string" },
+  "cluster-cidr": { type: "string", default: "10.42.0.0/16" },
+  "service-cidr": { type: "string" },
+  "disable-agent": { type: "boolean", default: false },
+  "node-name": { type: "string" },
+  "node-ip": { type: "string" },
+  "kubelet-port": { type: "string", default: "10250" },
   port: { type: "string", default: "6443" },
   "bind-address": { type: "string", default: "127.0.0.1" },
   "tls-san": { type: "string", multiple: true, default: [] as string[] },
@@ -44,6 +61,18 @@ const FLAGS = {
   "datastore-keyfile": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** ~/.k8ts, or /var/lib/k8ts as root (as k3s uses /var/lib/rancher/k3s). */
+function defaultDataDir(sub = ""): string {
+  const base = process.getuid?.() === 0 ? "/var/lib/k8ts" : join(homedir(), ".k8ts");
+  return sub ? join(base, sub) : base;
+}
+
+function portFlag(name: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${name}: not a port number: ${value}`);
+  return port;
+}
 
 async function storeConfig(flags: Record<string, unknown>, dataDir: string): Promise<StoreConfig> {
   const endpoints = flags["datastore-endpoint"] as string | undefined;
@@ -118,24 +147,34 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${flags.port}`);
+  const port = portFlag("port", flags.port);
+  const kubeletPort = portFlag("kubelet-port", flags["kubelet-port"]);
   const log = createLogger("k8ts");
-  const dataDir = resolve(flags["data-dir"]);
+  const dataDir = resolve(flags["data-dir"] ?? defaultDataDir());
   const { ApiServer } = await import("../apiserver/index.ts");
   log.info({ dataDir }, "opening store");
   const opened = await openStore(await storeConfig(flags, dataDir));
-  const apiserver = await ApiServer.start({ store: opened.store, dataDir, port, host: flags["bind-address"], tlsSans: flags["tls-san"] });
+  const apiserver = await ApiServer.start({ store: opened.store, dataDir, port, host: flags["bind-address"], tlsSans: flags["tls-san"], serviceCIDR: flags["service-cidr"] });
   // `server` runs the controllers in-process, as the admin the API server wrote a kubeconfig for.
-  const controllers = withControllers ? await (await import("../controllers/index.ts")).startControllerManager({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
+  const controllers = withControllers
+    ? await (await import("../controllers/index.ts")).startControllerManager({ kubeconfig: apiserver.kubeconfigPath, nodeIpam: { clusterCIDR: flags["cluster-cidr"], serviceCIDR: flags["service-cidr"] } })
+    : undefined;
   const scheduler = withControllers ? await (await import("../scheduler/index.ts")).startScheduler({ kubeconfig: apiserver.kubeconfigPath }) : undefined;
   if (scheduler) apiserver.metrics.include(scheduler.metrics.registry);
-  console.error(`k8ts is up: ${apiserver.url}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get namespaces`);
+  const agent = withControllers && !flags["disable-agent"]
+    ? await (await import("./node-agent.ts")).startNodeAgent({
+      server: apiserver.url, credentials: (name, addrs) => apiserver.nodeCredentials(name, addrs), dataDir: join(dataDir, "agent"),
+      nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort, controlPlane: true,
+    })
+    : undefined;
+  console.error(`k8ts is up: ${apiserver.url}${agent ? ` (node ${agent.kubelet.nodeName})` : ""}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get nodes\n` +
+    `join another machine: k8ts agent --server https://<this host>:${apiserver.port} --token $(cat ${join(dataDir, "node-token")})`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "shutting down");
+    await agent?.stop();
     await Promise.all([controllers?.stop(), scheduler?.stop()]);
     await apiserver.close();
     await opened.close();
@@ -143,6 +182,53 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+async function agent(args: string[]): Promise<void> {
+  const { values: flags } = parseArgs({ args, allowPositionals: false, options: {
+    server: { type: "string" }, token: { type: "string" }, "data-dir": { type: "string" }, "node-name": { type: "string" }, "node-ip": { type: "string" },
+    "kubelet-port": { type: "string", default: "10250" }, help: { type: "boolean", short: "h" },
+  } });
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const server = flags.server ?? process.env.K8TS_URL;
+  const token = flags.token ?? process.env.K8TS_TOKEN;
+  if (!server || !token) throw new Error("agent: --server URL and --token TOKEN are required (or K8TS_URL / K8TS_TOKEN)");
+  const { joinCluster } = await import("../kubelet/join.ts");
+  const { startNodeAgent } = await import("./node-agent.ts");
+  const node = await startNodeAgent({
+    server, credentials: (name, addrs) => joinCluster(server, token, name, addrs), dataDir: resolve(flags["data-dir"] ?? defaultDataDir("agent")),
+    nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort: portFlag("kubelet-port", flags["kubelet-port"]),
+  });
+  console.error(`k8ts agent: node ${node.kubelet.nodeName} joined ${server}`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await node.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}
+
+/** `k8ts kubectl ...`: the system kubectl with the cluster's kubeconfig. */
+async function kubectl(args: string[]): Promise<void> {
+  let dataDir = defaultDataDir();
+  if (args[0] === "--data-dir" && args[1]) {
+    dataDir = args[1];
+    args = args.slice(2);
+  }
+  const { spawn } = await import("node:child_process");
+  const env = { ...process.env, KUBECONFIG: process.env.KUBECONFIG ?? join(resolve(dataDir), "kubeconfig.yaml") };
+  const child = spawn(process.env.K8TS_KUBECTL ?? "kubectl", args, { stdio: "inherit", env });
+  child.on("error", (err) => {
+    console.error(`k8ts kubectl: ${err.message}`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -158,6 +244,10 @@ async function main(argv: string[]): Promise<void> {
       return controllerManager(rest);
     case "scheduler":
       return scheduler(rest);
+    case "agent":
+      return agent(rest);
+    case "kubectl":
+      return kubectl(rest);
     case undefined:
     case "help":
     case "--help":

@@ -126,11 +126,19 @@ export class Kubelet {
     this.log.info({ node: this.nodeName, podCIDR: this.podCIDR ?? "(host network)", runtime: this.runtime.name }, "kubelet running pods");
   }
 
-  /** Stops the kubelet; running containers keep running (a restarted kubelet re-adopts them). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the kubelet. Running containers keep running (a restarted kubelet re-adopts them)
+   * unless `stopPods`: then every pod sandbox is stopped too (a clean shutdown of the node).
+   */
+  async stop(opts: { stopPods?: boolean } = {}): Promise<void> {
     this.abort.abort();
     this.podCIDRSeen?.();
     await this.podManager?.stop();
+    if (opts.stopPods && this.runtime) {
+      for (const sandbox of await this.runtime.listPodSandboxes()) {
+        await this.runtime.stopPodSandbox(sandbox.id).catch((err: unknown) => this.log.warn({ err, sandbox: sandbox.id }, "could not stop a pod sandbox"));
+      }
+    }
     await this.running;
     await this.factory.stop();
     await this.nodeStatus.stop();
