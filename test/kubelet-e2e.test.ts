@@ -3,7 +3,8 @@
 // behind an HTTP readiness probe; CrashLoopBackOff with climbing restarts; a failing liveness
 // probe restarts; a failing readiness probe keeps a pod NotReady; deletion sends SIGTERM; a bare
 // pod killed with restartPolicy Never stays dead while a ReplicaSet pod is replaced by a new pod
-// (new name, new IP); a restarted kubelet keeps the pods and their restart counts.
+// (new name, new IP); logs, exec and port-forward through the API server and the kubelet's HTTPS
+// server; a restarted kubelet keeps the pods and their restart counts.
 import { after, before, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -155,6 +156,41 @@ it("a bare pod killed with restartPolicy Never stays dead; a ReplicaSet pod that
   const fresh = now.find((p) => !before.some((b) => b.metadata?.name === p.metadata?.name))!;
   assert.notEqual(fresh.metadata?.name, old.metadata?.name);
   if (process.getuid?.() === 0) assert.notEqual(fresh.status?.podIP, old.status?.podIP, "a new pod gets a new IP");
+});
+
+it("kubectl logs, logs -f, exec and port-forward reach the pod through the API server and the kubelet", async () => {
+  await kubectl(["run", "talker", "--image=busybox", "--", "sh", "-c", "echo one; echo two; sleep 1; echo three; sleep 3600"]);
+  await waitFor("talker logs", async () => (await c.api.kubectl(["logs", "talker"])).stdout.includes("three") || undefined, 30_000);
+  assert.equal(await kubectl(["logs", "talker"]), "one\ntwo\nthree\n");
+  assert.equal(await kubectl(["logs", "talker", "--tail=1"]), "three\n");
+  // logs -f keeps the stream open: it is ended by the timeout, after the lines arrived.
+  const follow = await c.api.kubectl(["logs", "-f", "talker", "--request-timeout=3s"], { timeoutMs: 6000 });
+  assert.match(follow.stdout, /^one\ntwo\nthree\n/);
+  assert.equal(await kubectl(["exec", "talker", "--", "sh", "-c", "echo hi"]), "hi\n");
+  const failed = await c.api.kubectl(["exec", "talker", "--", "sh", "-c", "exit 3"]);
+  assert.equal(failed.code, 3);
+  assert.match(failed.stderr, /command terminated with exit code 3/);
+  assert.equal(await kubectl(["exec", "-i", "talker", "--", "cat"], "piped stdin\n"), "piped stdin\n");
+
+  const [web] = await podsOf("web");
+  const { spawn } = await import("node:child_process");
+  const { freePort } = await import("../src/testing/wait.ts");
+  const local = await freePort();
+  const pf = spawn("/usr/bin/kubectl", ["--kubeconfig", c.api.kubeconfig, "port-forward", `pod/${web.metadata!.name}`, `${local}:8080`], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(scratch, "home") }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const body = await waitFor("port-forward", async () => {
+      try {
+        return await (await fetch(`http://127.0.0.1:${local}/`)).text();
+      } catch {
+        return undefined;
+      }
+    }, 20_000);
+    assert.equal(body, `hello from ${web.metadata!.name}`);
+  } finally {
+    pf.kill("SIGTERM");
+  }
 });
 
 it("a restarted kubelet keeps running pods and their restart counts", async () => {

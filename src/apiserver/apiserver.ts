@@ -17,6 +17,11 @@ import { builtinRegistry } from "./registry/builtin.ts";
 import { bootstrap } from "./registry/bootstrap.ts";
 import { storeServiceAllocation } from "./registry/service-ranges.ts";
 import { bindingHandler, evictionHandler } from "./registry/pod-subresources.ts";
+import { connectTarget, nodeProxyHandler, podConnectHandler, podLogHandler } from "./registry/pod-proxy.ts";
+import type { KubeletProxyOptions } from "./registry/pod-proxy.ts";
+import { connectUpgradeHandler, websocketBearerToken } from "./http/stream-proxy.ts";
+import { ensureKubeletClientCert } from "./auth/kubelet-client.ts";
+import type { CertKeyPair } from "./auth/index.ts";
 import { finalizeHandler } from "./registry/namespace-finalize.ts";
 import { CacheFeed } from "./watchcache/index.ts";
 import { ApiServerMetrics } from "./metrics.ts";
@@ -62,6 +67,9 @@ export class ApiServer {
   private readonly handlers = new Map<Resource, ResourceHandlers>();
   private server: https.Server | null = null;
   private credentials: ClusterCredentials | null = null;
+  private kubeletClient: CertKeyPair | null = null;
+  /** Drops proxied exec/attach/port-forward connections on close. */
+  private closeStreams: () => void = () => undefined;
   private readonly opts: ApiServerOptions;
   private isReady = false;
   kubeconfigPath = "";
@@ -119,7 +127,15 @@ export class ApiServer {
     return resource ? this.handlersFor(resource).rest.list(namespace) : [];
   }
 
-  /** binding and eviction, when pods are served; namespaces' finalize. */
+  /** How pod log/exec/attach/portforward and nodes/proxy reach kubelets (after listen() loaded the credentials). */
+  private kubeletProxy(): KubeletProxyOptions {
+    return {
+      pods: this.rest("", "pods"), nodes: this.rest("", "nodes"),
+      tls: { ca: this.credentials!.ca.cert, cert: this.kubeletClient!.cert, key: this.kubeletClient!.key },
+    };
+  }
+
+  /** binding, eviction and the kubelet-served ones, when pods are served; namespaces' finalize. */
   private podSubresources(): Map<string, SubresourceHandler> {
     const map = new Map<string, SubresourceHandler>();
     if (this.registry.get("", "v1", "namespaces")) map.set("/namespaces/finalize", finalizeHandler(this.rest("", "namespaces")));
@@ -130,6 +146,12 @@ export class ApiServer {
     const pdbs = async () => (pdbResource ? this.feed.cache(pdbResource.storagePrefix).list().map((o) => o.object) : []);
     map.set("/pods/binding", bindingHandler(rest));
     map.set("/pods/eviction", evictionHandler(rest, pdbs));
+    if (this.registry.get("", "v1", "nodes")) {
+      const kubelets = this.kubeletProxy();
+      map.set("/pods/log", podLogHandler(kubelets));
+      for (const sub of ["exec", "attach", "portforward"]) map.set(`/pods/${sub}`, podConnectHandler(kubelets));
+      map.set("/nodes/proxy", nodeProxyHandler(kubelets));
+    }
     return map;
   }
 
@@ -175,6 +197,7 @@ export class ApiServer {
   private async listen(): Promise<void> {
     const opts = this.opts;
     this.credentials = await ensureClusterCredentials(opts.dataDir, { sans: opts.tlsSans });
+    this.kubeletClient = await ensureKubeletClientCert(opts.dataDir, this.credentials.ca);
     const nodeJoin = await ensureNodeToken(opts.dataDir, this.credentials.ca.cert);
     this.nodeTokenValue = nodeJoin.token;
     const authenticator = new Authenticator({ caPem: this.credentials.ca.cert, tokens: [
@@ -214,7 +237,19 @@ export class ApiServer {
     });
     this.server = https.createServer(tlsServerOptions(this.credentials), (req, res) => void router.handle(req, res));
     this.server.keepAliveTimeout = 65_000;
-    this.server.on("upgrade", watchUpgradeHandler(this.registry, authenticator, handlers));
+    const kubelets = this.registry.get("", "v1", "pods") && this.registry.get("", "v1", "nodes") ? this.kubeletProxy() : null;
+    const upgrades = connectUpgradeHandler({
+      matches: (info) => kubelets !== null && info.group === "" && ((info.resource === "pods" && info.verb === "connect") || (info.resource === "nodes" && info.subresource === "proxy")),
+      authenticate: (req) => {
+        const token = websocketBearerToken(req);
+        return token ? authenticator.authenticateToken(token) : authenticator.authenticate(req);
+      },
+      locate: (info, req) => connectTarget(kubelets!, info, req),
+      tls: kubelets?.tls ?? { ca: "", cert: "", key: "" },
+      fallback: watchUpgradeHandler(this.registry, authenticator, handlers),
+    });
+    this.closeStreams = upgrades.closeAll;
+    this.server.on("upgrade", upgrades);
     await new Promise<void>((resolve, reject) => {
       this.server!.once("error", reject);
       this.server!.listen(opts.port ?? 6443, opts.host ?? "127.0.0.1", () => resolve());
@@ -231,6 +266,7 @@ export class ApiServer {
     this.feed.stop();
     const server = this.server;
     if (!server) return;
+    this.closeStreams();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -36,7 +36,10 @@ function extraSubresource(r: Resource, name: string): { name: string; kind: stri
     case "binding": return [{ name, kind: "Binding", group: "", version: "v1", verbs: ["create"] }];
     case "eviction": return [{ name, kind: "Eviction", group: "policy", version: "v1", verbs: ["create"] }];
     case "log": return [{ name, kind: "Pod", group: "", version: "v1", verbs: ["get"] }];
-    case "exec": case "attach": case "portforward": return [{ name, kind: "PodExecOptions", group: "", version: "v1", verbs: ["create", "get"] }];
+    case "exec": return [{ name, kind: "PodExecOptions", group: "", version: "v1", verbs: ["create", "get"] }];
+    case "attach": return [{ name, kind: "PodAttachOptions", group: "", version: "v1", verbs: ["create", "get"] }];
+    case "portforward": return [{ name, kind: "PodPortForwardOptions", group: "", version: "v1", verbs: ["create", "get"] }];
+    case "proxy": return [{ name, kind: `${r.kind}ProxyOptions`, group: "", version: "v1", verbs: ["create", "delete", "get", "patch", "update"] }];
     case "finalize": return [{ name, kind: r.kind, group: r.group, version: r.version, verbs: ["update"] }];
     case "token": return [{ name, kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] }];
     default: return [{ name, kind: r.kind, group: r.group, version: r.version, verbs: ["get"] }];

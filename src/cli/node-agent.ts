@@ -18,6 +18,8 @@ export interface NodeAgentOptions {
   nodeName?: string;
   nodeIP?: string;
   kubeletPort?: number;
+  /** Where the kubelet's HTTPS server listens (default 0.0.0.0). */
+  serverAddress?: string;
   controlPlane?: boolean;
   log?: Logger;
 }
@@ -37,6 +39,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const client = await Client.fromKubeconfig(kubeconfig as unknown as Record<string, unknown>);
   const kubelet = new Kubelet({
     client, nodeName, dataDir: opts.dataDir, nodeIP: opts.nodeIP ?? addresses[0], kubeletPort: opts.kubeletPort,
+    tls: { cert: creds.serving.cert, key: creds.serving.key, caPem: creds.caPem }, serverAddress: opts.serverAddress,
     labels: opts.controlPlane ? { "node-role.kubernetes.io/control-plane": "true" } : undefined, log: opts.log,
   });
   await kubelet.start();

@@ -15,6 +15,9 @@ import { PodWorkers } from "./pods/index.ts";
 import { PodManager } from "./pod-manager.ts";
 import { ProcessRuntime } from "./runtime/process/index.ts";
 import type { Runtime } from "./runtime/types.ts";
+import { HttpError, KubeletServer } from "./server/index.ts";
+import type { KubeletServerHost } from "./server/index.ts";
+import { statsSummary } from "./summary.ts";
 
 export interface KubeletOptions {
   client: Client;
@@ -23,8 +26,12 @@ export interface KubeletOptions {
   dataDir: string;
   /** The node's InternalIP (default: the first non-loopback IPv4 address). */
   nodeIP?: string;
-  /** Port of the kubelet's HTTPS server, reported in node.status.daemonEndpoints. */
+  /** Port of the kubelet's HTTPS server (default 10250; 0 picks one), reported in node.status.daemonEndpoints. */
   kubeletPort?: number;
+  /** Serve logs/exec/port-forward over HTTPS with this certificate (signed by the cluster CA); none = no server. */
+  tls?: { cert: string; key: string; caPem: string };
+  /** Address the kubelet server listens on (default 0.0.0.0). */
+  serverAddress?: string;
   /** Extra node labels (a server adds node-role.kubernetes.io/control-plane). */
   labels?: Record<string, string>;
   /** A runtime to use (tests: FakeRuntime); default the process runtime in `<dataDir>/runtime`. */
@@ -51,7 +58,8 @@ export class Kubelet {
   readonly nodeName: string;
   readonly client: Client;
   readonly recorder: EventRecorder;
-  readonly nodeStatus: NodeStatusManager;
+  nodeStatus!: NodeStatusManager;
+  server: KubeletServer | undefined;
   runtime: Runtime | undefined;
   workers: PodWorkers | undefined;
   podManager: PodManager | undefined;
@@ -64,6 +72,7 @@ export class Kubelet {
   private podCIDR: string | undefined;
   private podCIDRSeen: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
+  private readonly startedAt = Date.now();
 
   constructor(opts: KubeletOptions) {
     this.opts = opts;
@@ -73,29 +82,18 @@ export class Kubelet {
     this.log = opts.log ?? createLogger("kubelet");
     this.recorder = new EventRecorder(this.client, { component: "kubelet", host: this.nodeName, clock: this.clock, log: this.log, concurrency: 4 });
     this.factory = new SharedInformerFactory(this.client, { clock: this.clock, log: this.log });
-    this.nodeStatus = new NodeStatusManager({
-      client: this.client, nodeName: this.nodeName, labels: opts.labels, nodeIP: opts.nodeIP, kubeletPort: opts.kubeletPort ?? 10250,
-      dataDir: opts.dataDir, evictionHard: opts.evictionHard,
-      containerRuntime: { type: opts.runtime?.name ?? "process", version: opts.runtime?.version ?? "0.1.0" },
-      readiness: () => this.notReadyReasons(),
-      pressure: {
-        isUnderMemoryPressure: () => this.eviction?.isUnderMemoryPressure() ?? false,
-        isUnderDiskPressure: () => this.eviction?.isUnderDiskPressure() ?? false,
-        isUnderPIDPressure: () => this.eviction?.isUnderPIDPressure() ?? false,
-      },
-      onPodCIDR: (cidr) => {
-        this.podCIDR = cidr;
-        this.podCIDRSeen?.();
-      },
-      statusUpdateFrequencyMs: opts.statusUpdateFrequencyMs, leaseRenewIntervalMs: opts.leaseRenewIntervalMs,
-      recorder: this.recorder, clock: this.clock, log: this.log,
-    });
   }
 
   /** Starts everything in the background; resolves once pods are being run. */
   async start(): Promise<void> {
     const signal = this.abort.signal;
     await mkdir(this.opts.dataDir, { recursive: true });
+    let kubeletPort = this.opts.kubeletPort ?? 10250;
+    if (this.opts.tls) {
+      this.server = await KubeletServer.start({ host: this.serverHost(), tls: this.opts.tls, port: kubeletPort, address: this.opts.serverAddress, log: this.log });
+      kubeletPort = this.server.port;
+    }
+    this.nodeStatus = this.newNodeStatus(kubeletPort);
     this.nodeStatus.start();
     await this.waitForPodCIDR(signal);
     this.runtime = this.opts.runtime ?? new ProcessRuntime({
@@ -133,6 +131,7 @@ export class Kubelet {
   async stop(opts: { stopPods?: boolean } = {}): Promise<void> {
     this.abort.abort();
     this.podCIDRSeen?.();
+    await this.server?.close();
     await this.podManager?.stop();
     if (opts.stopPods && this.runtime) {
       for (const sandbox of await this.runtime.listPodSandboxes()) {
@@ -141,9 +140,46 @@ export class Kubelet {
     }
     await this.running;
     await this.factory.stop();
-    await this.nodeStatus.stop();
+    await this.nodeStatus?.stop();
     await this.recorder.flush();
     await this.runtime?.close();
+  }
+
+  private newNodeStatus(kubeletPort: number): NodeStatusManager {
+    return new NodeStatusManager({
+      client: this.client, nodeName: this.nodeName, labels: this.opts.labels, nodeIP: this.opts.nodeIP, kubeletPort,
+      dataDir: this.opts.dataDir, evictionHard: this.opts.evictionHard,
+      containerRuntime: { type: this.opts.runtime?.name ?? "process", version: this.opts.runtime?.version ?? "0.1.0" },
+      readiness: () => this.notReadyReasons(),
+      pressure: {
+        isUnderMemoryPressure: () => this.eviction?.isUnderMemoryPressure() ?? false,
+        isUnderDiskPressure: () => this.eviction?.isUnderDiskPressure() ?? false,
+        isUnderPIDPressure: () => this.eviction?.isUnderPIDPressure() ?? false,
+      },
+      onPodCIDR: (cidr) => {
+        this.podCIDR = cidr;
+        this.podCIDRSeen?.();
+      },
+      statusUpdateFrequencyMs: this.opts.statusUpdateFrequencyMs, leaseRenewIntervalMs: this.opts.leaseRenewIntervalMs,
+      recorder: this.recorder, clock: this.clock, log: this.log,
+    });
+  }
+
+  /** What the kubelet server needs: containers and sandboxes by pod, stats, health. */
+  private serverHost(): KubeletServerHost {
+    const self = this;
+    return {
+      nodeName: this.nodeName,
+      get runtime(): Runtime {
+        if (!self.runtime) throw new HttpError(503, "the container runtime is not ready yet");
+        return self.runtime;
+      },
+      findContainer: async (ns, pod, container, previous) => self.podManager?.findContainer(ns, pod, container, previous),
+      findSandbox: async (ns, pod) => self.podManager?.findSandbox(ns, pod),
+      pods: async () => (await self.podManager?.pods()) ?? [],
+      summary: async () => statsSummary({ nodeName: self.nodeName, startTime: self.startedAt, dataDir: self.opts.dataDir, runtime: self.runtime!, pods: self.podManager?.activePods() ?? [] }),
+      healthy: () => !self.abort.signal.aborted,
+    };
   }
 
   private hostIPs(): string[] {

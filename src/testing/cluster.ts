@@ -15,7 +15,6 @@ import type { KubeletOptions } from "../kubelet/kubelet.ts";
 import { silentLogger } from "../util/log.ts";
 import { startTestApiServer } from "./apiserver.ts";
 import type { TestApiServer } from "./apiserver.ts";
-import { freePort } from "./wait.ts";
 
 export interface TestCluster {
   api: TestApiServer;
@@ -49,8 +48,10 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const kubelets: { kubelet: Kubelet; dir: string }[] = [];
   const startKubelet = async (nodeName: string, o: Partial<KubeletOptions> = {}): Promise<Kubelet> => {
     const dir = await mkdtemp(join(tmpdir(), "k8ts-kubelet-"));
+    const creds = await api.server.nodeCredentials(nodeName, ["127.0.0.1"]);
     const kubelet = new Kubelet({
-      client, nodeName, dataDir: dir, kubeletPort: await freePort(), log: silentLogger,
+      client, nodeName, dataDir: dir, kubeletPort: 0, nodeIP: "127.0.0.1", serverAddress: "127.0.0.1",
+      tls: { cert: creds.serving.cert, key: creds.serving.key, caPem: creds.caPem }, log: silentLogger,
       statusUpdateFrequencyMs: 1000, resyncIntervalMs: 2000, ...o,
     });
     kubelets.push({ kubelet, dir });

@@ -61,7 +61,8 @@ export class Router {
     const labels = info.isResourceRequest
       ? { verb: info.verb, group: info.group, resource: info.resource, subresource: info.subresource }
       : { verb: info.verb, group: "", resource: "", subresource: "" };
-    const longRunning = info.isResourceRequest && (info.verb === "watch" || info.verb === "connect");
+    // As kube-apiserver's long-running check: watches, connect (exec/attach/portforward/proxy) and pod logs.
+    const longRunning = info.isResourceRequest && (info.verb === "watch" || info.verb === "connect" || info.subresource === "log" || info.subresource === "proxy");
     let counted = false;
     let user: UserInfo | null = null;
     try {

@@ -97,6 +97,7 @@ export const nodes: ResourceDefinition = {
   group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"],
   namespaced: false,
   status: true,
+  subresources: ["proxy"],
   keepStatusOnCreate: true,
   defaults(obj) {
     const n = obj as NodeShape;
