@@ -32,6 +32,7 @@ flags (server, apiserver):
 flags (agent):
   --server URL --token TOKEN   the server to join and its node token (<data-dir>/node-token on the server)
   --data-dir DIR               the agent's state (default ~/.k8ts/agent, /var/lib/k8ts/agent as root)
+  --kubelet-address ADDR       where the kubelet's HTTPS server listens (default 0.0.0.0)
 
 flags (controller-manager):
   --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
@@ -164,7 +165,7 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   const agent = withControllers && !flags["disable-agent"]
     ? await (await import("./node-agent.ts")).startNodeAgent({
       server: apiserver.url, credentials: (name, addrs) => apiserver.nodeCredentials(name, addrs), dataDir: join(dataDir, "agent"),
-      nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort, controlPlane: true,
+      nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort, serverAddress: flags["bind-address"], controlPlane: true,
     })
     : undefined;
   console.error(`k8ts is up: ${apiserver.url}${agent ? ` (node ${agent.kubelet.nodeName})` : ""}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get nodes\n` +
@@ -187,7 +188,7 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
 async function agent(args: string[]): Promise<void> {
   const { values: flags } = parseArgs({ args, allowPositionals: false, options: {
     server: { type: "string" }, token: { type: "string" }, "data-dir": { type: "string" }, "node-name": { type: "string" }, "node-ip": { type: "string" },
-    "kubelet-port": { type: "string", default: "10250" }, help: { type: "boolean", short: "h" },
+    "kubelet-port": { type: "string", default: "10250" }, "kubelet-address": { type: "string", default: "0.0.0.0" }, help: { type: "boolean", short: "h" },
   } });
   if (flags.help) {
     console.log(USAGE);
@@ -200,7 +201,7 @@ async function agent(args: string[]): Promise<void> {
   const { startNodeAgent } = await import("./node-agent.ts");
   const node = await startNodeAgent({
     server, credentials: (name, addrs) => joinCluster(server, token, name, addrs), dataDir: resolve(flags["data-dir"] ?? defaultDataDir("agent")),
-    nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort: portFlag("kubelet-port", flags["kubelet-port"]),
+    nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort: portFlag("kubelet-port", flags["kubelet-port"]), serverAddress: flags["kubelet-address"],
   });
   console.error(`k8ts agent: node ${node.kubelet.nodeName} joined ${server}`);
   let stopping = false;
