@@ -121,7 +121,13 @@ export class Kubelet {
     this.factory.start();
     await podManager.start(signal);
     this.running = this.eviction.run(signal).catch((err: unknown) => this.log.error({ err }, "eviction manager failed"));
-    this.log.info({ node: this.nodeName, podCIDR: this.podCIDR ?? "(host network)", runtime: this.runtime.name }, "kubelet running pods");
+    const limits = (this.runtime as Partial<{ limitsEnforced(): boolean }>).limitsEnforced?.();
+    if (limits === false) {
+      const why = "cpu and memory limits are recorded but not enforced: cgroups are not writable (run k8ts as root)";
+      this.log.warn(why);
+      this.recorder.event({ kind: "Node", name: this.nodeName, uid: this.nodeName }, "Warning", "ResourceLimitsNotEnforced", why);
+    }
+    this.log.info({ node: this.nodeName, podCIDR: this.podCIDR ?? "(host network)", runtime: this.runtime.name, limitsEnforced: limits ?? "unknown" }, "kubelet running pods");
   }
 
   /**
