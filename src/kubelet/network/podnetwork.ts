@@ -79,6 +79,7 @@ export class PodNetwork {
   private availability: Promise<boolean> | undefined;
   private bridgeReady: Promise<void> | undefined;
   private lock: Promise<unknown> = Promise.resolve();
+  private warm = false;
 
   constructor(opts: PodNetworkOptions) {
     this.opts = opts;
@@ -106,7 +107,12 @@ export class PodNetwork {
   /** Gives a sandbox its network; idempotent for the same id. */
   async setup(sandboxId: string, hostNetwork: boolean): Promise<SandboxNetwork> {
     if (hostNetwork || !(await this.isolated())) return { ips: [this.hostIP] };
-    return this.serialized(() => this.setupNetns(sandboxId));
+    // IPAM allocation is synchronous, and namespaces and veths of different pods are independent,
+    // so setups run side by side — except until the first one has made /run/netns.
+    if (this.warm) return this.setupNetns(sandboxId);
+    const net = await this.serialized(() => this.setupNetns(sandboxId));
+    this.warm = true;
+    return net;
   }
 
   /** Releases a sandbox's network: its IP, veth and namespace; idempotent. */

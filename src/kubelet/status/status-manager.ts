@@ -18,7 +18,7 @@ export interface StatusManagerOptions {
   log?: Logger;
   /** Re-check every cached status against the API this often (ms); default 10 s, 0 = never. */
   syncPeriodMs?: number;
-  /** Writes in flight at once (different pods); default 4. */
+  /** Writes in flight at once (different pods); default 16. */
   concurrency?: number;
   /** Attempts per write when the pod keeps changing under us (409); default 5. */
   conflictRetries?: number;
@@ -170,7 +170,7 @@ export class StatusManager {
   /** Writes dirty pods, `concurrency` at a time; a pod marked dirty during its write goes again. */
   private async drain(): Promise<void> {
     await Promise.resolve();
-    const limit = Math.max(1, this.opts.concurrency ?? 4);
+    const limit = Math.max(1, this.opts.concurrency ?? 16);
     while (this.dirty.size > 0 || this.inFlight.size > 0) {
       for (const uid of [...this.dirty]) {
         if (this.inFlight.size >= limit) break;
