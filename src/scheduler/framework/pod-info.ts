@@ -4,6 +4,7 @@ import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from "kubernetes-t
 import { labelSelectorAsSelector, matchesLabels, nothing } from "../../apimachinery/labels.ts";
 import type { Selector } from "../../apimachinery/labels.ts";
 import { podRequests } from "./resources.ts";
+import { asPropertyName, Interner, internLabels, internString } from "./intern.ts";
 import type { Resource } from "./resources.ts";
 
 export interface AffinityTerm {
@@ -28,6 +29,13 @@ export interface HostPort {
 export interface PodInfo {
   readonly pod: Pod;
   readonly key: string;
+  /**
+   * The pod's namespace, labels and whether it is terminating, read without going through `pod`;
+   * namespace and labels are shared between pods with equal ones (see intern.ts): do not mutate.
+   */
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  readonly terminating: boolean;
   readonly requests: Resource;
   /** Requests with the scoring defaults for containers that request nothing. */
   readonly nonZeroRequests: Resource;
@@ -48,15 +56,34 @@ function safeSelector(s: PodAffinityTerm["labelSelector"]): Selector {
   }
 }
 
+/**
+ * Parsed terms by their text (with the pod's namespace when the term defaults to it), so that the
+ * pods of one template share one immutable term.
+ */
+const terms = new Interner<AffinityTerm>();
+const intern = <T extends AffinityTerm>(key: string, make: () => T): T => terms.get(key, () => Object.freeze(make())) as T;
+
+/** The parsed term (shared with every pod having the same term in the same namespace: do not mutate it). */
 export function affinityTerm(pod: Pod, t: PodAffinityTerm): AffinityTerm {
   const listed = t.namespaces ?? [];
-  const namespaces = new Set(listed.length === 0 && !t.namespaceSelector ? [pod.metadata?.namespace ?? ""] : listed);
-  const namespaceSelector = t.namespaceSelector ? safeSelector(t.namespaceSelector) : nothing;
-  return { namespaces, namespaceSelector, selector: t.labelSelector ? safeSelector(t.labelSelector) : nothing, topologyKey: t.topologyKey };
+  const ownNamespace = listed.length === 0 && !t.namespaceSelector;
+  const key = `${ownNamespace ? (pod.metadata?.namespace ?? "") : ""}\u0000${JSON.stringify(t)}`;
+  return intern(key, () => {
+    const namespaces = new Set(ownNamespace ? [pod.metadata?.namespace ?? ""] : listed);
+    const namespaceSelector = t.namespaceSelector ? safeSelector(t.namespaceSelector) : nothing;
+    return { namespaces, namespaceSelector, selector: t.labelSelector ? safeSelector(t.labelSelector) : nothing, topologyKey: asPropertyName(t.topologyKey) };
+  });
+}
+
+/** A weighted term, shared as `affinityTerm`. */
+export function weightedAffinityTerm(pod: Pod, w: WeightedPodAffinityTerm): WeightedAffinityTerm {
+  const term = affinityTerm(pod, w.podAffinityTerm);
+  const ns = w.podAffinityTerm.namespaces?.length || w.podAffinityTerm.namespaceSelector ? "" : (pod.metadata?.namespace ?? "");
+  return intern(`w${w.weight}\u0000${ns}\u0000${JSON.stringify(w.podAffinityTerm)}`, () => ({ ...term, weight: w.weight }));
 }
 
 const weighted = (pod: Pod, ts: readonly WeightedPodAffinityTerm[] | undefined): WeightedAffinityTerm[] =>
-  (ts ?? []).map((w) => ({ ...affinityTerm(pod, w.podAffinityTerm), weight: w.weight }));
+  (ts ?? []).map((w) => weightedAffinityTerm(pod, w));
 
 /**
  * Whether `term` (of some pod) selects `pod`: the pod's namespace is listed or its labels match
@@ -80,6 +107,9 @@ export function newPodInfo(pod: Pod): PodInfo {
   return {
     pod,
     key: podKey(pod),
+    namespace: internString(pod.metadata?.namespace ?? ""),
+    labels: internLabels(pod.metadata?.labels),
+    terminating: !!pod.metadata?.deletionTimestamp,
     requests,
     nonZeroRequests: podRequests(pod, true),
     hostPorts,

@@ -12,7 +12,7 @@ import { SUCCESS, errorStatus, isRejected } from "./status.ts";
 import type { Status } from "./status.ts";
 import { MAX_NODE_SCORE } from "./types.ts";
 import type {
-  BindPlugin, ClusterEvent, FilterPlugin, Handle, NodeInfoLister, NodeScore, NodeStatusMap, Plugin, PluginFactory,
+  BindPlugin, ClusterEvent, FilterPlugin, Handle, NodeInfoLister, NodeStatusMap, Plugin, PluginFactory,
   PostFilterPlugin, PreFilterPlugin, PreScorePlugin, ReservePlugin, ScorePlugin,
 } from "./types.ts";
 
@@ -55,6 +55,8 @@ export class Framework implements Handle {
   readonly reserve: readonly ReservePlugin[];
   readonly binders: readonly BindPlugin[];
   private readonly deps: HandleDeps;
+  /** Raw scores of one plugin, reused by every cycle (scoring is synchronous). */
+  private scoreBuffer = new Float64Array(0);
 
   constructor(profile: Profile, registry: Readonly<Record<string, PluginFactory>>, deps: HandleDeps) {
     this.profile = profile;
@@ -135,17 +137,29 @@ export class Framework implements Handle {
 
   /** Filter: Success, or the first plugin's rejection (with `plugin` set). */
   runFilterPlugins(state: CycleState, pod: Pod, node: NodeInfo): Status {
-    for (const p of this.filters) {
-      if (state.skipFilterPlugins.size > 0 && state.skipFilterPlugins.has(p.name)) continue;
+    const filters = this.activeFilters(state);
+    for (let i = 0; i < filters.length; i++) {
+      const p = filters[i];
       let s: Status;
       try {
         s = p.filter(state, pod, node);
       } catch (err) {
         s = errorStatus(err);
       }
-      if (s.code !== "Success") return { ...s, plugin: p.name };
+      if (s.code !== "Success") return s.plugin === p.name ? s : { ...s, plugin: p.name };
     }
     return SUCCESS;
+  }
+
+  /** The Filter plugins PreFilter did not skip, computed once per cycle (Filter runs per node). */
+  private activeFilters(state: CycleState): readonly FilterPlugin[] {
+    const skip = state.skipFilterPlugins;
+    if (skip.size === 0) return this.filters;
+    const memo = state.activeFilters;
+    if (memo && memo.skip === skip && memo.size === skip.size) return memo.plugins;
+    const plugins = this.filters.filter((p) => !skip.has(p.name));
+    state.activeFilters = { skip, size: skip.size, plugins };
+    return plugins;
   }
 
   /**
@@ -202,23 +216,29 @@ export class Framework implements Handle {
     return SUCCESS;
   }
 
-  /** Score: per node, the weighted sum over plugins of normalised 0..100 scores. */
+  /**
+   * Score: per node, the weighted sum over plugins of normalised 0..100 scores. A plugin's
+   * thrown error becomes its Error status.
+   */
   runScorePlugins(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { totals: Float64Array; status: Status } {
-    const totals = new Float64Array(nodes.length);
+    const n = nodes.length;
+    const totals = new Float64Array(n);
+    if (this.scoreBuffer.length < n) this.scoreBuffer = new Float64Array(Math.max(n, 2 * this.scoreBuffer.length));
+    const scores = this.scoreBuffer.subarray(0, n);
+    const skip = state.skipScorePlugins;
     for (const { plugin, weight } of this.scores) {
-      if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) {
-        const r = plugin.score(state, pod, nodes[i]);
-        if (r.status.code !== "Success") return { totals, status: { ...r.status, plugin: plugin.name } };
-        scores[i] = { name: nodes[i].name, score: r.score };
+      if (skip.size > 0 && skip.has(plugin.name)) continue;
+      try {
+        for (let i = 0; i < n; i++) scores[i] = plugin.score(state, pod, nodes[i]);
+      } catch (err) {
+        return { totals, status: { ...errorStatus(err), plugin: plugin.name } };
       }
       if (plugin.normalizeScore) {
-        const s = plugin.normalizeScore(state, pod, scores);
+        const s = plugin.normalizeScore(state, pod, nodes, scores);
         if (s.code !== "Success") return { totals, status: { ...s, plugin: plugin.name } };
       }
-      for (let i = 0; i < scores.length; i++) {
-        const v = scores[i].score;
+      for (let i = 0; i < n; i++) {
+        const v = scores[i];
         if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
           return { totals, status: { code: "Error", reasons: [`plugin ${plugin.name} returns an invalid score ${v}, it should be in the range of [0, ${MAX_NODE_SCORE}] after normalizing`], plugin: plugin.name } };
         }

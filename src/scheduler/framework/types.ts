@@ -85,15 +85,21 @@ export interface PreScorePlugin extends Plugin {
   preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status;
 }
 
-export interface NodeScore {
-  name: string;
-  score: number;
-}
+/**
+ * Raw scores of one Score plugin for one cycle: `scores[i]` belongs to the i-th node scored.
+ * NormalizeScore rewrites them in place; the array is the framework's and only valid during the call.
+ */
+export type NodeScores = Float64Array;
 
 export interface ScorePlugin extends Plugin {
-  score(state: CycleState, pod: Pod, node: NodeInfo): { score: number; status: Status };
-  /** Maps raw scores into 0..MAX_NODE_SCORE in place. */
-  normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): Status;
+  /**
+   * The node's raw score for the pod (a number, so scoring thousands of nodes allocates
+   * nothing). An internal error (missing cycle state, unparsable terms) is thrown; the framework
+   * turns it into an Error status naming the plugin, as Kubernetes' (score, *Status) pair does.
+   */
+  score(state: CycleState, pod: Pod, node: NodeInfo): number;
+  /** Maps `scores` (of `nodes`, index by index) into 0..MAX_NODE_SCORE in place. */
+  normalizeScore?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], scores: NodeScores): Status;
 }
 
 export interface ReservePlugin extends Plugin {

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import type { Affinity, NodeSelectorRequirement, Pod, PreferredSchedulingTerm } from "kubernetes-types/core/v1.js";
 import { fakeHandle, makeNode, makePod, newState, nodeInfo } from "../testing.ts";
 import type { NodeInfo } from "../framework/node-info.ts";
-import type { NodeScore } from "../framework/types.ts";
 import { ERR_REASON_CONFLICT, ERR_REASON_ENFORCED, ERR_REASON_POD, NodeAffinity, newNodeAffinity, requiredNodeNames } from "./nodeaffinity.ts";
 
 const expr = (key: string, operator: string, ...values: string[]): NodeSelectorRequirement => ({ key, operator, values });
@@ -122,10 +121,10 @@ describe("NodeAffinity Score", () => {
     const state = newState();
     const pre = pl.preScore(state, pod, ns);
     if (pre.code !== "Success") return pre.code;
-    const scores: NodeScore[] = ns.map((n) => ({ name: n.name, score: pl.score(state, pod, n).score }));
-    const raw = scores.map((s) => s.score);
-    pl.normalizeScore(state, pod, scores);
-    return { raw, normalized: scores.map((s) => s.score) };
+    const scores = Float64Array.from(ns, (n) => pl.score(state, pod, n));
+    const raw = [...scores];
+    pl.normalizeScore(state, pod, ns, scores);
+    return { raw, normalized: [...scores] };
   };
 
   it("sums matching preferred weights and scales the best node to 100", () => {

@@ -2,11 +2,12 @@
 // required node affinity (and the profile's addedAffinity); Score sums the weights of matching
 // preferred terms. PreFilter narrows candidates when every term pins metadata.name.
 import type { NodeAffinity as NodeAffinitySpec, Pod } from "kubernetes-types/core/v1.js";
+import { StateReader } from "../framework/cycle-state.ts";
 import type { CycleState, StateData } from "../framework/cycle-state.ts";
 import type { NodeInfo } from "../framework/node-info.ts";
 import { SKIP, SUCCESS, errorStatus, unresolvable } from "../framework/status.ts";
 import type { Status } from "../framework/status.ts";
-import type { ClusterEvent, FilterPlugin, NodeScore, PluginFactory, PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin } from "../framework/types.ts";
+import type { ClusterEvent, FilterPlugin, NodeScores, PluginFactory, PreFilterPlugin, PreFilterResult, PreScorePlugin, ScorePlugin } from "../framework/types.ts";
 import {
   compileNodeSelectorStrict,
   compilePreferredTerms,
@@ -87,6 +88,8 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
   private readonly addedPreferred: readonly WeightedTerm[] | undefined;
   private readonly rejectedPod: Status = { code: "UnschedulableAndUnresolvable", reasons: [ERR_REASON_POD], plugin: NODE_AFFINITY };
   private readonly rejectedEnforced: Status = { code: "UnschedulableAndUnresolvable", reasons: [ERR_REASON_ENFORCED], plugin: NODE_AFFINITY };
+  private readonly preFilterState = new StateReader<PreFilterState>(preFilterStateKey);
+  private readonly preScoreState = new StateReader<PreScoreState>(preScoreStateKey);
 
   /** Throws when addedAffinity does not parse. */
   constructor(args: NodeAffinityArgs = {}) {
@@ -123,7 +126,7 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status {
     const labels = node.labels;
     if (this.addedSelector && !nodeSelectorMatches(this.addedSelector, labels, node.name)) return this.rejectedEnforced;
-    const s = state.read<PreFilterState>(preFilterStateKey);
+    const s = this.preFilterState.read(state);
     const required = s ? s.required : requiredNodeAffinity(pod);
     return requiredNodeAffinityMatches(required, labels, node.name) ? SUCCESS : this.rejectedPod;
   }
@@ -141,23 +144,17 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
     return SUCCESS;
   }
 
-  score(state: CycleState, pod: Pod, node: NodeInfo): { score: number; status: Status } {
+  /** Throws on an unparsable preferred term when PreScore did not run. */
+  score(state: CycleState, pod: Pod, node: NodeInfo): number {
     let count = this.addedPreferred ? preferredScore(this.addedPreferred, node.labels, node.name) : 0;
-    const s = state.read<PreScoreState>(preScoreStateKey);
-    let preferred = s?.preferred;
-    if (!s) {
-      try {
-        preferred = podPreferredTerms(pod);
-      } catch (err) {
-        return { score: 0, status: errorStatus(err) };
-      }
-    }
+    const s = this.preScoreState.read(state);
+    const preferred = s ? s.preferred : podPreferredTerms(pod);
     if (preferred) count += preferredScore(preferred, node.labels, node.name);
-    return { score: count, status: SUCCESS };
+    return count;
   }
 
   /** Highest sum → 100. */
-  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: NodeScores): Status {
     return defaultNormalizeScore(scores);
   }
 }

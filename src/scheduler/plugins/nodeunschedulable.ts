@@ -24,7 +24,7 @@ export class NodeUnschedulable implements FilterPlugin {
   }
 
   filter(_state: CycleState, pod: Pod, node: NodeInfo): Status {
-    if (!node.node?.spec?.unschedulable) return SUCCESS;
+    if (!node.unschedulable) return SUCCESS;
     // A pod that tolerates the unschedulable taint also tolerates spec.unschedulable.
     return tolerationsTolerateTaint(pod.spec?.tolerations, unschedulableTaint) ? SUCCESS : this.rejected;
   }

@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Taint, Toleration } from "kubernetes-types/core/v1.js";
 import { fakeHandle, makeNode, makePod, newState, nodeInfo } from "../testing.ts";
-import type { NodeScore } from "../framework/types.ts";
 import { TaintToleration, doNotScheduleTaint, findUntoleratedTaint, newTaintToleration, toleratesTaint, tolerationsTolerateTaint } from "./tainttoleration.ts";
 
 const taint = (key: string, effect: string, value?: string): Taint => ({ key, effect, value });
@@ -76,19 +75,19 @@ describe("TaintToleration", () => {
     const pod = makePod("p", { tolerations: [{ key: "c", operator: "Exists" }, { key: "b", operator: "Exists", effect: "NoSchedule" }] });
     const state = newState();
     assert.equal(pl.preScore(state, pod, nodes).code, "Success");
-    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: pl.score(state, pod, n).score }));
-    assert.deepEqual(scores.map((s) => s.score), [0, 1, 2, 0]);
-    pl.normalizeScore(state, pod, scores);
-    assert.deepEqual(scores.map((s) => s.score), [100, 50, 0, 100]);
+    const scores = Float64Array.from(nodes, (n) => pl.score(state, pod, n));
+    assert.deepEqual([...scores], [0, 1, 2, 0]);
+    pl.normalizeScore(state, pod, nodes, scores);
+    assert.deepEqual([...scores], [100, 50, 0, 100]);
   });
 
   it("normalises all-zero counts to 100", () => {
-    const scores: NodeScore[] = [{ name: "a", score: 0 }, { name: "b", score: 0 }];
-    pl.normalizeScore(newState(), makePod("p"), scores);
-    assert.deepEqual(scores.map((s) => s.score), [100, 100]);
+    const scores = Float64Array.of(0, 0);
+    pl.normalizeScore(newState(), makePod("p"), [nodeInfo(makeNode("a")), nodeInfo(makeNode("b"))], scores);
+    assert.deepEqual([...scores], [100, 100]);
   });
 
-  it("returns an error from Score when PreScore did not run", () => {
-    assert.equal(pl.score(newState(), makePod("p"), nodeInfo(makeNode("n"))).status.code, "Error");
+  it("throws from Score when PreScore did not run (the framework's Error status)", () => {
+    assert.throws(() => pl.score(newState(), makePod("p"), nodeInfo(makeNode("n"))), /not found/);
   });
 });

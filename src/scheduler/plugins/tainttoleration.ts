@@ -2,11 +2,12 @@
 // the pod does not tolerate; Score prefers nodes with fewer untolerated PreferNoSchedule taints.
 // The toleration helpers are shared (NodeUnschedulable, the node lifecycle controller).
 import type { Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
+import { StateReader } from "../framework/cycle-state.ts";
 import type { CycleState, StateData } from "../framework/cycle-state.ts";
 import type { NodeInfo } from "../framework/node-info.ts";
-import { SUCCESS, errorStatus } from "../framework/status.ts";
+import { SUCCESS } from "../framework/status.ts";
 import type { Status } from "../framework/status.ts";
-import type { ClusterEvent, FilterPlugin, NodeScore, PluginFactory, PreScorePlugin, ScorePlugin } from "../framework/types.ts";
+import type { ClusterEvent, FilterPlugin, NodeScores, PluginFactory, PreScorePlugin, ScorePlugin } from "../framework/types.ts";
 import { defaultNormalizeScore } from "./helpers/normalize.ts";
 
 export const TAINT_TOLERATION = "TaintToleration";
@@ -91,14 +92,15 @@ const events: readonly ClusterEvent[] = [{ resource: "Node", actions: ["Add", "U
 
 export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin {
   readonly name = TAINT_TOLERATION;
+  private readonly preScoreState = new StateReader<PreScoreState>(preScoreStateKey);
 
   eventsToRegister(): readonly ClusterEvent[] {
     return events;
   }
 
   filter(_state: CycleState, pod: Pod, node: NodeInfo): Status {
-    const taints = node.node?.spec?.taints;
-    if (!taints || taints.length === 0) return SUCCESS;
+    const taints = node.taints;
+    if (taints.length === 0) return SUCCESS;
     const t = findUntoleratedTaint(taints, pod.spec?.tolerations, doNotScheduleTaint);
     return t ? rejection(t) : SUCCESS;
   }
@@ -109,15 +111,15 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
     return SUCCESS;
   }
 
-  score(state: CycleState, _pod: Pod, node: NodeInfo): { score: number; status: Status } {
-    const s = state.read<PreScoreState>(preScoreStateKey);
-    if (!s) return { score: 0, status: errorStatus(`reading "${preScoreStateKey}" from cycleState: not found`) };
-    const taints = node.node?.spec?.taints;
-    return { score: taints ? countIntolerablePreferNoSchedule(taints, s.tolerations) : 0, status: SUCCESS };
+  score(state: CycleState, _pod: Pod, node: NodeInfo): number {
+    const s = this.preScoreState.read(state);
+    if (!s) throw new Error(`reading "${preScoreStateKey}" from cycleState: not found`);
+    const taints = node.taints;
+    return taints.length === 0 ? 0 : countIntolerablePreferNoSchedule(taints, s.tolerations);
   }
 
   /** Fewer intolerable taints → higher score. */
-  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(_state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: NodeScores): Status {
     return defaultNormalizeScore(scores, true);
   }
 }

@@ -5,7 +5,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Clock } from "../../client/index.ts";
 import { realClock } from "../../client/index.ts";
-import { newPodInfo } from "../framework/pod-info.ts";
+import { newPodInfo, podKey } from "../framework/pod-info.ts";
 import type { PodInfo } from "../framework/pod-info.ts";
 import type { ActionType, ClusterEvent, ClusterResource } from "../framework/types.ts";
 import { KeyedHeap } from "./heap.ts";
@@ -88,7 +88,7 @@ export class SchedulingQueue {
    * retried since the change may help; a status-only change just refreshes the stored pod.
    */
   update(pod: Pod, changed = true): void {
-    const key = newPodInfo(pod).key;
+    const key = podKey(pod);
     if (!changed) {
       const held = this.active.get(key) ?? this.backoff.get(key) ?? this.inFlight.get(key) ?? this.unschedulable.get(key);
       if (held) {
@@ -124,7 +124,7 @@ export class SchedulingQueue {
   }
 
   delete(pod: Pod): void {
-    const key = newPodInfo(pod).key;
+    const key = podKey(pod);
     this.active.delete(key);
     this.backoff.delete(key);
     this.unschedulable.delete(key);

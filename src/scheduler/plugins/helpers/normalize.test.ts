@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { defaultNormalizeScore } from "./normalize.ts";
 
 const run = (raw: number[], reverse?: boolean, max?: number) => {
-  const scores = raw.map((score, i) => ({ name: `n${i}`, score }));
+  const scores = Float64Array.from(raw);
   assert.equal(defaultNormalizeScore(scores, reverse, max).code, "Success");
-  return scores.map((s) => s.score);
+  return [...scores];
 };
 
 describe("defaultNormalizeScore", () => {

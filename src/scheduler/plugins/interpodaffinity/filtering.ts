@@ -8,10 +8,11 @@ import type { CycleState, StateData } from "../../framework/cycle-state.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import { affinityTerm, termMatches } from "../../framework/pod-info.ts";
 import type { AffinityTerm, PodInfo } from "../../framework/pod-info.ts";
-import { errorStatus, SKIP, SUCCESS, unresolvable, unschedulable } from "../../framework/status.ts";
+import { errorStatus, SKIP, SUCCESS, unresolvable } from "../../framework/status.ts";
 import type { Status } from "../../framework/status.ts";
 import type { Handle } from "../../framework/types.ts";
-import { incomingTermMatches, labelValue, matchesAllIncomingTerms, NamespaceLabels, TopologyCounts } from "./topology.ts";
+import { incomingTermMatches, labelValue, matchesAllIncomingTerms, NamespaceLabels, podLabels, TopologyCounts } from "./topology.ts";
+import type { PodLabels } from "./topology.ts";
 
 export const PRE_FILTER_STATE_KEY = "PreFilterInterPodAffinity";
 
@@ -20,6 +21,12 @@ export const ERR_REASON_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod aff
 export const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod anti-affinity rules";
 
 type Labels = Readonly<Record<string, string>>;
+
+// Filter's rejections are shared (a pod is often rejected by thousands of nodes per cycle).
+const rejection = (code: Status["code"], reason: string): Status => Object.freeze({ code, reasons: Object.freeze([reason]), plugin: "InterPodAffinity" });
+const REJECTED_AFFINITY = rejection("UnschedulableAndUnresolvable", ERR_REASON_AFFINITY_RULES_NOT_MATCH);
+const REJECTED_ANTI_AFFINITY = rejection("Unschedulable", ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
+const REJECTED_EXISTING_ANTI_AFFINITY = rejection("Unschedulable", ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
 
 /** What PreFilter computed for one pod; cloned for each preemption candidate node. */
 export class PreFilterState implements StateData {
@@ -30,6 +37,8 @@ export class PreFilterState implements StateData {
   /** Existing pods matching the incoming pod's required anti-affinity terms, per pair. */
   antiAffinityCounts = new TopologyCounts();
   readonly pod: Pod;
+  /** The incoming pod's namespace and labels (it may match its own affinity terms). */
+  readonly self: PodLabels;
   readonly affinityTerms: readonly AffinityTerm[];
   readonly antiAffinityTerms: readonly AffinityTerm[];
   /** Labels of the incoming pod's namespace (for existing pods' namespaceSelectors). */
@@ -39,6 +48,7 @@ export class PreFilterState implements StateData {
 
   constructor(pod: Pod, affinityTerms: readonly AffinityTerm[], antiAffinityTerms: readonly AffinityTerm[], namespaces: NamespaceLabels) {
     this.pod = pod;
+    this.self = podLabels(pod);
     this.affinityTerms = affinityTerms;
     this.antiAffinityTerms = antiAffinityTerms;
     this.namespaces = namespaces;
@@ -59,11 +69,11 @@ export class PreFilterState implements StateData {
     for (const t of info.requiredAntiAffinityTerms) {
       if (termMatches(t, this.pod, this.namespaceLabels)) this.existingAntiAffinityCounts.addForNode(labels, t.topologyKey, multiplier);
     }
-    if (matchesAllIncomingTerms(this.affinityTerms, info.pod, this.namespaces)) {
+    if (matchesAllIncomingTerms(this.affinityTerms, info, this.namespaces)) {
       for (const t of this.affinityTerms) this.affinityCounts.addForNode(labels, t.topologyKey, multiplier);
     }
     for (const t of this.antiAffinityTerms) {
-      if (incomingTermMatches(t, info.pod, this.namespaces)) this.antiAffinityCounts.addForNode(labels, t.topologyKey, multiplier);
+      if (incomingTermMatches(t, info, this.namespaces)) this.antiAffinityCounts.addForNode(labels, t.topologyKey, multiplier);
     }
   }
 }
@@ -84,12 +94,19 @@ function validateTerms(pod: Pod): void {
 /** Counts existing pods' required anti-affinity terms that select `pod`. */
 function existingAntiAffinityCounts(pod: Pod, nsLabels: Labels | undefined, nodes: readonly NodeInfo[]): TopologyCounts {
   const counts = new TopologyCounts();
+  // Pods of one template share their terms (see affinityTerm): match each term once in a row.
+  let last: AffinityTerm | undefined;
+  let lastMatched = false;
   for (const n of nodes) {
-    const labels = n.node?.metadata?.labels;
-    if (labels === undefined) continue;
+    if (!n.node) continue;
+    const labels = n.labels;
     for (const existing of n.podsWithRequiredAntiAffinity) {
       for (const t of existing.requiredAntiAffinityTerms) {
-        if (termMatches(t, pod, nsLabels)) counts.addForNode(labels, t.topologyKey, 1);
+        if (t !== last) {
+          last = t;
+          lastMatched = termMatches(t, pod, nsLabels);
+        }
+        if (lastMatched) counts.addForNode(labels, t.topologyKey, 1);
       }
     }
   }
@@ -100,15 +117,15 @@ function existingAntiAffinityCounts(pod: Pod, nsLabels: Labels | undefined, node
 function incomingCounts(s: PreFilterState, nodes: readonly NodeInfo[]): void {
   if (s.affinityTerms.length === 0 && s.antiAffinityTerms.length === 0) return;
   for (const n of nodes) {
-    const labels = n.node?.metadata?.labels;
-    if (labels === undefined) continue;
-    for (const existing of n.pods) {
-      const p = existing.pod;
-      if (s.affinityTerms.length > 0 && matchesAllIncomingTerms(s.affinityTerms, p, s.namespaces)) {
+    const pods = n.pods;
+    if (pods.length === 0 || !n.node) continue;
+    const labels = n.labels;
+    for (const existing of pods) {
+      if (s.affinityTerms.length > 0 && matchesAllIncomingTerms(s.affinityTerms, existing, s.namespaces)) {
         for (const t of s.affinityTerms) s.affinityCounts.addForNode(labels, t.topologyKey, 1);
       }
       for (const t of s.antiAffinityTerms) {
-        if (incomingTermMatches(t, p, s.namespaces)) s.antiAffinityCounts.addForNode(labels, t.topologyKey, 1);
+        if (incomingTermMatches(t, existing, s.namespaces)) s.antiAffinityCounts.addForNode(labels, t.topologyKey, 1);
       }
     }
   }
@@ -154,7 +171,7 @@ function satisfiesPodAffinity(s: PreFilterState, labels: Labels | undefined): bo
   if (podsExist) return true;
   // The first pod of a group whose affinity selects itself: nothing matches anywhere yet, so
   // allow it on any node that has all the topology keys rather than leave it pending forever.
-  return s.affinityCounts.size === 0 && matchesAllIncomingTerms(s.affinityTerms, s.pod, s.namespaces);
+  return s.affinityCounts.size === 0 && matchesAllIncomingTerms(s.affinityTerms, s.self, s.namespaces);
 }
 
 function satisfiesPodAntiAffinity(s: PreFilterState, labels: Labels | undefined): boolean {
@@ -170,12 +187,10 @@ export function filter(state: CycleState, node: NodeInfo): Status {
   const s = readPreFilterState(state);
   if (!(s instanceof PreFilterState)) return s;
   if (!node.node) return errorStatus("node not found");
-  const labels = node.node.metadata?.labels;
-  if (!satisfiesPodAffinity(s, labels)) return unresolvable(ERR_REASON_AFFINITY_RULES_NOT_MATCH);
-  if (!satisfiesPodAntiAffinity(s, labels)) return unschedulable(ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH);
-  if (s.existingAntiAffinityCounts.size > 0 && s.existingAntiAffinityCounts.anyPositiveFor(labels)) {
-    return unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH);
-  }
+  const labels = node.labels;
+  if (!satisfiesPodAffinity(s, labels)) return REJECTED_AFFINITY;
+  if (!satisfiesPodAntiAffinity(s, labels)) return REJECTED_ANTI_AFFINITY;
+  if (s.existingAntiAffinityCounts.size > 0 && s.existingAntiAffinityCounts.anyPositiveFor(labels)) return REJECTED_EXISTING_ANTI_AFFINITY;
   return SUCCESS;
 }
 

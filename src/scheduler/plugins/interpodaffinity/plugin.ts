@@ -7,7 +7,7 @@ import type { NodeInfo } from "../../framework/node-info.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
 import type { Status } from "../../framework/status.ts";
 import type {
-  ClusterEvent, FilterPlugin, Handle, NodeScore, PluginFactory, PreFilterExtensions, PreFilterPlugin, PreFilterResult,
+  ClusterEvent, FilterPlugin, Handle, NodeScores, PluginFactory, PreFilterExtensions, PreFilterPlugin, PreFilterResult,
   PreScorePlugin, ScorePlugin,
 } from "../../framework/types.ts";
 import { filter, preFilter, updateState } from "./filtering.ts";
@@ -78,11 +78,11 @@ export class InterPodAffinity implements PreFilterPlugin, FilterPlugin, PreScore
     return preScore(this.handle, this.args, state, pod);
   }
 
-  score(state: CycleState, _pod: Pod, node: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, node: NodeInfo): number {
     return score(state, node);
   }
 
-  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
+  normalizeScore(state: CycleState, _pod: Pod, _nodes: readonly NodeInfo[], scores: NodeScores): Status {
     return normalizeScore(state, scores);
   }
 }

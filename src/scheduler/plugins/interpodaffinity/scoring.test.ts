@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import type { Affinity, Pod, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
 import { makeNode, makePod, nodeInfo, fakeHandle, newState } from "../../testing.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
-import type { NodeScore } from "../../framework/types.ts";
 import { InterPodAffinity, interPodAffinityArgs, newInterPodAffinity } from "./index.ts";
 
 const ZONE = "topology.kubernetes.io/zone";
@@ -26,14 +25,11 @@ function scoreAll(pl: InterPodAffinity, pod: Pod, nodes: NodeInfo[]) {
   const state = newState();
   const pre = pl.preScore(state, pod, nodes);
   if (pre.code !== "Success") return { pre, raw: {}, final: {} };
-  const list: NodeScore[] = nodes.map((n) => {
-    const r = pl.score(state, pod, n);
-    assert.equal(r.status.code, "Success");
-    return { name: n.name, score: r.score };
-  });
-  const raw = Object.fromEntries(list.map((s) => [s.name, s.score]));
-  assert.equal(pl.normalizeScore(state, pod, list).code, "Success");
-  return { pre, raw, final: Object.fromEntries(list.map((s) => [s.name, s.score])) };
+  const scores = Float64Array.from(nodes, (n) => pl.score(state, pod, n));
+  const byName = () => Object.fromEntries(nodes.map((n, i) => [n.name, scores[i]]));
+  const raw = byName();
+  assert.equal(pl.normalizeScore(state, pod, nodes, scores).code, "Success");
+  return { pre, raw, final: byName() };
 }
 
 const withPreferred = (name: string, labels: Record<string, string>, affinity: Affinity): Pod => makePod(name, { labels, affinity });
@@ -110,9 +106,9 @@ test("normalisation truncates like Kubernetes: 100 * (score - min) / (max - min)
   assert.deepEqual(scoreAll(plugin(four), pod, four).final, { n1: 33, n2: 66, n3: 100, n4: 0 });
 });
 
-test("Score without PreScore state is an Error", () => {
+test("Score without PreScore state throws (the framework's Error status)", () => {
   const nodes = [nodeInfo(zoned("n1", "a"))];
-  assert.equal(plugin(nodes).score(newState(), makePod("x"), nodes[0]!).status.code, "Error");
+  assert.throws(() => plugin(nodes).score(newState(), makePod("x"), nodes[0]!), /not found/);
 });
 
 test("arguments: hardPodAffinityWeight defaults to 1 and must be within 0..100", () => {

@@ -4,14 +4,15 @@
 // pods' required affinity); Score adds up the pairs the node is in; NormalizeScore maps min..max
 // to 0..100.
 import type { Pod, WeightedPodAffinityTerm } from "kubernetes-types/core/v1.js";
+import { StateReader } from "../../framework/cycle-state.ts";
 import type { CycleState, StateData } from "../../framework/cycle-state.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
-import { affinityTerm, termMatches } from "../../framework/pod-info.ts";
+import { termMatches, weightedAffinityTerm } from "../../framework/pod-info.ts";
 import type { AffinityTerm, PodInfo, WeightedAffinityTerm } from "../../framework/pod-info.ts";
 import { errorStatus, SKIP, SUCCESS } from "../../framework/status.ts";
 import type { Status } from "../../framework/status.ts";
 import { MAX_NODE_SCORE } from "../../framework/types.ts";
-import type { Handle, NodeScore } from "../../framework/types.ts";
+import type { Handle, NodeScores } from "../../framework/types.ts";
 import { incomingTermMatches, labelValue, NamespaceLabels } from "./topology.ts";
 
 export const PRE_SCORE_STATE_KEY = "PreScoreInterPodAffinity";
@@ -49,7 +50,7 @@ class Accumulator {
 }
 
 function weightedTerms(pod: Pod, terms: readonly WeightedPodAffinityTerm[] | undefined): WeightedAffinityTerm[] {
-  return (terms ?? []).map((w) => ({ ...affinityTerm(pod, w.podAffinityTerm), weight: w.weight }));
+  return (terms ?? []).map((w) => weightedAffinityTerm(pod, w));
 }
 
 function hasKeys(labels: Labels | undefined): labels is Labels {
@@ -67,10 +68,9 @@ interface Incoming {
 }
 
 function processExistingPod(acc: Accumulator, args: ScoringArgs, inc: Incoming, existing: PodInfo, labels: Labels): void {
-  const p = existing.pod;
   // The incoming pod's preferred terms matched by the existing pod: + (affinity) / - (anti).
-  for (const t of inc.preferred) if (incomingTermMatches(t, p, inc.namespaces)) acc.add(t, t.weight, labels);
-  for (const t of inc.preferredAnti) if (incomingTermMatches(t, p, inc.namespaces)) acc.add(t, -t.weight, labels);
+  for (const t of inc.preferred) if (incomingTermMatches(t, existing, inc.namespaces)) acc.add(t, t.weight, labels);
+  for (const t of inc.preferredAnti) if (incomingTermMatches(t, existing, inc.namespaces)) acc.add(t, -t.weight, labels);
   // The existing pod's terms matched by the incoming pod: required affinity counts hardPodAffinityWeight.
   if (args.hardPodAffinityWeight > 0) {
     for (const t of existing.requiredAffinityTerms) {
@@ -105,7 +105,7 @@ export function preScore(handle: Handle, args: ScoringArgs, state: CycleState, p
   };
   const acc = new Accumulator();
   for (const n of nodes) {
-    const labels = n.node?.metadata?.labels;
+    const labels = n.node ? n.labels : undefined;
     if (!hasKeys(labels)) continue;
     const pods = hasConstraints ? n.pods : n.podsWithAffinity;
     for (const existing of pods) processExistingPod(acc, args, inc, existing, labels);
@@ -121,31 +121,37 @@ function readPreScoreState(state: CycleState): PreScoreState | Status {
   return s;
 }
 
-/** The sum of the weights of the pairs the node is in: positive for affinity, negative for anti-affinity. */
-export function score(state: CycleState, node: NodeInfo): { score: number; status: Status } {
-  const s = readPreScoreState(state);
-  if (!(s instanceof PreScoreState)) return { score: 0, status: s };
-  const labels = node.node?.metadata?.labels;
+const preScoreState = new StateReader<PreScoreState>(PRE_SCORE_STATE_KEY);
+
+/**
+ * The sum of the weights of the pairs the node is in: positive for affinity, negative for
+ * anti-affinity. Throws when PreScore left no state.
+ */
+export function score(state: CycleState, node: NodeInfo): number {
+  const s = preScoreState.read(state);
+  if (!(s instanceof PreScoreState)) throw new Error(`failed to read "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
+  const labels = node.labels;
   let total = 0;
   for (const [key, values] of s.topologyScore) {
     const v = labelValue(labels, key);
     if (v !== undefined) total += values.get(v) ?? 0;
   }
-  return { score: total, status: SUCCESS };
+  return total;
 }
 
 /** Maps the lowest raw score to 0 and the highest to MAX_NODE_SCORE (all 0 when they are equal). */
-export function normalizeScore(state: CycleState, scores: NodeScore[]): Status {
+export function normalizeScore(state: CycleState, scores: NodeScores): Status {
   const s = readPreScoreState(state);
   if (!(s instanceof PreScoreState)) return s;
   if (s.topologyScore.size === 0) return SUCCESS;
   let min = Infinity;
   let max = -Infinity;
-  for (const { score: v } of scores) {
+  for (let i = 0; i < scores.length; i++) {
+    const v = scores[i];
     if (v > max) max = v;
     if (v < min) min = v;
   }
   const diff = max - min;
-  for (const ns of scores) ns.score = diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((ns.score - min) / diff)) : 0;
+  for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.trunc(MAX_NODE_SCORE * ((scores[i] - min) / diff)) : 0;
   return SUCCESS;
 }

@@ -90,17 +90,25 @@ export class NamespaceLabels {
   }
 }
 
+/** What term matching looks at in a pod; a PodInfo is one (so existing pods are matched without reading the Pod). */
+export interface PodLabels {
+  readonly namespace: string;
+  readonly labels: Labels | undefined;
+}
+
+export const podLabels = (pod: Pod): PodLabels => ({ namespace: pod.metadata?.namespace ?? "", labels: pod.metadata?.labels });
+
 /** Whether a term of the incoming pod selects `pod` (AffinityTerm.Matches with merged namespaces). */
-export function incomingTermMatches(term: AffinityTerm, pod: Pod, ns: NamespaceLabels): boolean {
-  const podNs = pod.metadata?.namespace ?? "";
+export function incomingTermMatches(term: AffinityTerm, pod: PodLabels, ns: NamespaceLabels): boolean {
+  const podNs = pod.namespace;
   if (!term.namespaces.has(podNs)) {
     if (term.namespaceSelector === nothing || !matchesLabels(term.namespaceSelector, ns.of(podNs) ?? {})) return false;
   }
-  return matchesLabels(term.selector, pod.metadata?.labels);
+  return matchesLabels(term.selector, pod.labels);
 }
 
 /** True when there are terms and `pod` matches all of them (how affinity terms combine). */
-export function matchesAllIncomingTerms(terms: readonly AffinityTerm[], pod: Pod, ns: NamespaceLabels): boolean {
+export function matchesAllIncomingTerms(terms: readonly AffinityTerm[], pod: PodLabels, ns: NamespaceLabels): boolean {
   if (terms.length === 0) return false;
   for (const t of terms) if (!incomingTermMatches(t, pod, ns)) return false;
   return true;

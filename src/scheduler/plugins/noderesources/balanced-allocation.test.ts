@@ -17,7 +17,7 @@ const plugin = (args?: Record<string, unknown>) => newNodeResourcesBalancedAlloc
 function scores(pl: NodeResourcesBalancedAllocation, pod: Pod, nodes: NodeInfo[]): number[] {
   const state = newState();
   assert.equal(pl.preScore(state, pod, nodes).code, "Success");
-  return nodes.map((n) => pl.score(state, pod, n).score);
+  return nodes.map((n) => pl.score(state, pod, n));
 }
 
 const sized = (name: string, cpu: string, memory: string, ...pods: Pod[]) => nodeInfo(makeNode(name, { cpu, memory }), ...pods);
@@ -65,7 +65,7 @@ describe("NodeResourcesBalancedAllocation", () => {
   });
 
   it("computes the pod's requests itself when PreScore did not run", () => {
-    assert.equal(pl.score(newState(), podWith("p", { cpu: "3000m", memory: "5000" }), sized("n1", "4000m", "10000")).score, 87);
+    assert.equal(pl.score(newState(), podWith("p", { cpu: "3000m", memory: "5000" }), sized("n1", "4000m", "10000")), 87);
   });
 
   it("rejects invalid resource weights", () => {

@@ -100,11 +100,7 @@ describe("NodeResourcesFit Filter", () => {
 function scores(pl: NodeResourcesFit, pod: Pod, nodes: NodeInfo[]): number[] {
   const state = newState();
   assert.equal(pl.preScore(state, pod, nodes).code, "Success");
-  return nodes.map((n) => {
-    const r = pl.score(state, pod, n);
-    assert.equal(r.status.code, "Success");
-    return r.score;
-  });
+  return nodes.map((n) => pl.score(state, pod, n));
 }
 
 const sized = (name: string, cpu: string, memory: string, ...pods: Pod[]) => nodeInfo(makeNode(name, { cpu, memory }), ...pods);
@@ -184,7 +180,7 @@ describe("NodeResourcesFit Score", () => {
 
   it("computes the pod's requests itself when PreScore did not run", () => {
     const pl = plugin();
-    assert.equal(pl.score(newState(), podWith("p", { cpu: "3000m", memory: "5000" }), sized("n1", "4000m", "10000")).score, 37);
+    assert.equal(pl.score(newState(), podWith("p", { cpu: "3000m", memory: "5000" }), sized("n1", "4000m", "10000")), 37);
   });
 
   it("rejects invalid arguments", () => {

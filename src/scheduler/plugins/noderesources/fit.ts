@@ -2,7 +2,11 @@
 // (pod count, cpu, memory, ephemeral storage, scalar resources); Score ranks nodes by the configured
 // strategy (LeastAllocated by default, MostAllocated, RequestedToCapacityRatio).
 import type { Pod } from "kubernetes-types/core/v1.js";
+import { StateReader } from "../../framework/cycle-state.ts";
 import type { CycleState, StateData } from "../../framework/cycle-state.ts";
+import {
+  ALLOCATABLE_CPU, ALLOCATABLE_MEMORY, ALLOCATABLE_PODS, NON_ZERO_CPU, NON_ZERO_MEMORY, REQUESTED_CPU, REQUESTED_MEMORY, REQUESTED_PODS,
+} from "../../framework/node-info.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import { podRequests } from "../../framework/resources.ts";
 import { SUCCESS, errorStatus } from "../../framework/status.ts";
@@ -13,11 +17,14 @@ import type { ResourceSpec } from "./resource-allocation.ts";
 import {
   SCORING_STRATEGY_TYPES,
   leastAllocatedScorer,
+  leastRequestedScore,
   mostAllocatedScorer,
+  mostRequestedScore,
   requestedToCapacityRatioScorer,
   validateShape,
+  weightedCpuMemory,
 } from "./strategies.ts";
-import type { Scorer, ScoringStrategyType, UtilizationShapePoint } from "./strategies.ts";
+import type { ResourceScore, Scorer, ScoringStrategyType, UtilizationShapePoint } from "./strategies.ts";
 
 export const NODE_RESOURCES_FIT = "NodeResourcesFit";
 const preFilterStateKey = "PreFilter" + NODE_RESOURCES_FIT;
@@ -93,8 +100,12 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   private readonly ignoredResourceGroups: ReadonlySet<string>;
   private readonly allocation: ResourceAllocation;
   private readonly scorer: Scorer;
+  /** Least/MostAllocated over exactly cpu and memory: the per-resource score for the fast path. */
+  private readonly cpuMemoryScore: ResourceScore | undefined;
   /** Rejections with only fixed reasons, by failure mask (built on first use). */
   private readonly rejections: (Status | undefined)[] = new Array(16);
+  private readonly preFilterState = new StateReader<PreFilterState>(preFilterStateKey);
+  private readonly preScoreState = new StateReader<PreScoreState>(preScoreStateKey);
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignoredResources = new Set(args.ignoredResources ?? []);
@@ -110,6 +121,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
       this.scorer = requestedToCapacityRatioScorer(shape);
     } else {
       this.scorer = type === "MostAllocated" ? mostAllocatedScorer : leastAllocatedScorer;
+      if (this.allocation.cpuMemoryOnly) this.cpuMemoryScore = type === "MostAllocated" ? mostRequestedScore : leastRequestedScore;
     }
   }
 
@@ -150,15 +162,16 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   filter(state: CycleState, _pod: Pod, node: NodeInfo): Status {
-    const s = state.read<PreFilterState>(preFilterStateKey);
+    const s = this.preFilterState.read(state);
     if (!s) return errorStatus(`error reading "${preFilterStateKey}" from cycleState: not found`);
+    const a = node.amounts;
+    let mask = 0;
+    if (a[REQUESTED_PODS] + 1 > a[ALLOCATABLE_PODS]) mask |= 1;
+    if (s.requestsNothing) return mask === 0 ? SUCCESS : this.rejection(mask);
+    if (s.milliCPU > 0 && s.milliCPU > a[ALLOCATABLE_CPU] - a[REQUESTED_CPU]) mask |= 2;
+    if (s.memory > 0 && s.memory > a[ALLOCATABLE_MEMORY] - a[REQUESTED_MEMORY]) mask |= 4;
     const alloc = node.allocatable;
     const used = node.requested;
-    let mask = 0;
-    if (node.pods.length + 1 > alloc.pods) mask |= 1;
-    if (s.requestsNothing) return mask === 0 ? SUCCESS : this.rejection(mask);
-    if (s.milliCPU > 0 && s.milliCPU > alloc.milliCPU - used.milliCPU) mask |= 2;
-    if (s.memory > 0 && s.memory > alloc.memory - used.memory) mask |= 4;
     if (s.ephemeralStorage > 0 && s.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) mask |= 8;
     let scalarFailures: string[] | undefined;
     const names = s.scalarNames;
@@ -187,11 +200,17 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     return SUCCESS;
   }
 
-  score(state: CycleState, pod: Pod, node: NodeInfo): { score: number; status: Status } {
-    const s = state.read<PreScoreState>(preScoreStateKey);
+  score(state: CycleState, pod: Pod, node: NodeInfo): number {
+    const s = this.preScoreState.read(state);
     const requests = s ? s.podRequests : this.allocation.podRequestList(pod);
+    const fast = this.cpuMemoryScore;
+    if (fast) {
+      const a = node.amounts;
+      const w = this.allocation.weights;
+      return weightedCpuMemory(fast, a[NON_ZERO_CPU] + requests[0], a[ALLOCATABLE_CPU], a[NON_ZERO_MEMORY] + requests[1], a[ALLOCATABLE_MEMORY], w[0], w[1]);
+    }
     this.allocation.fill(node, requests);
-    return { score: this.scorer(this.allocation.requested, this.allocation.allocatable, this.allocation.weights), status: SUCCESS };
+    return this.scorer(this.allocation.requested, this.allocation.allocatable, this.allocation.weights);
   }
 }
 

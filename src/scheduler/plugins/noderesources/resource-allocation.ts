@@ -80,6 +80,8 @@ export class ResourceAllocation {
   readonly allocatable: Float64Array;
   /** Requested (node + pod) per spec of the last `fill`. */
   readonly requested: Float64Array;
+  /** The specs are exactly cpu then memory (the default): scorers may skip `fill` (see strategies' *CpuMemory). */
+  readonly cpuMemoryOnly: boolean;
   private readonly kinds: Uint8Array;
   private readonly useRequested: boolean;
 
@@ -87,6 +89,7 @@ export class ResourceAllocation {
     this.specs = specs;
     this.useRequested = useRequested;
     this.kinds = Uint8Array.from(specs, (s) => kindOf(s.name));
+    this.cpuMemoryOnly = specs.length === 2 && this.kinds[0] === CPU && this.kinds[1] === MEMORY;
     this.weights = Float64Array.from(specs, (s) => s.weight);
     this.allocatable = new Float64Array(specs.length);
     this.requested = new Float64Array(specs.length);

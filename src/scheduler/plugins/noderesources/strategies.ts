@@ -22,7 +22,10 @@ export function mostRequestedScore(requested: number, capacity: number): number 
   return Math.floor((requested * MAX_NODE_SCORE) / capacity);
 }
 
-function weighted(perResource: (requested: number, capacity: number) => number): Scorer {
+/** One resource's 0..100 score from its requested amount and capacity. */
+export type ResourceScore = (requested: number, capacity: number) => number;
+
+function weighted(perResource: ResourceScore): Scorer {
   return (requested, allocatable, weights) => {
     let score = 0;
     let weightSum = 0;
@@ -33,6 +36,26 @@ function weighted(perResource: (requested: number, capacity: number) => number):
     }
     return weightSum === 0 ? 0 : Math.floor(score / weightSum);
   };
+}
+
+/**
+ * `weighted(perResource)` for exactly two resources, cpu then memory, from plain numbers: the
+ * per-node fast path (no buffers to fill), with the same arithmetic.
+ */
+export function weightedCpuMemory(
+  perResource: ResourceScore, requestedCpu: number, allocatableCpu: number, requestedMemory: number, allocatableMemory: number, cpuWeight: number, memoryWeight: number,
+): number {
+  let score = 0;
+  let weightSum = 0;
+  if (allocatableCpu !== 0) {
+    score += perResource(requestedCpu, allocatableCpu) * cpuWeight;
+    weightSum += cpuWeight;
+  }
+  if (allocatableMemory !== 0) {
+    score += perResource(requestedMemory, allocatableMemory) * memoryWeight;
+    weightSum += memoryWeight;
+  }
+  return weightSum === 0 ? 0 : Math.floor(score / weightSum);
 }
 
 /** Favours nodes with the most free capacity (the default). */
@@ -106,6 +129,14 @@ export function requestedToCapacityRatioScorer(shape: readonly UtilizationShapeP
     }
     return weightSum === 0 ? 0 : Math.round(score / weightSum);
   };
+}
+
+/** `balancedResourceScorer` for exactly cpu and memory, from plain numbers (the per-node fast path). */
+export function balancedCpuMemory(requestedCpu: number, allocatableCpu: number, requestedMemory: number, allocatableMemory: number): number {
+  if (allocatableCpu === 0 || allocatableMemory === 0) return MAX_NODE_SCORE; // at most one fraction: std 0
+  const f0 = Math.min(requestedCpu / allocatableCpu, 1);
+  const f1 = Math.min(requestedMemory / allocatableMemory, 1);
+  return Math.trunc((1 - Math.abs((f0 - f1) / 2)) * MAX_NODE_SCORE);
 }
 
 /**

@@ -79,10 +79,10 @@ export function nodeHasAllKeys(labels: Labels | undefined, constraints: readonly
 export function countMatchingPods(pods: readonly PodInfo[], selector: Selector, ns: string): number {
   if (isEverything(selector) || selector.nothing) return 0;
   let count = 0;
-  for (const p of pods) {
-    const meta = p.pod.metadata;
-    if (meta?.deletionTimestamp || (meta?.namespace ?? "") !== ns) continue;
-    if (matchesLabels(selector, meta?.labels)) count++;
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i];
+    if (p.terminating || p.namespace !== ns) continue;
+    if (matchesLabels(selector, p.labels)) count++;
   }
   return count;
 }

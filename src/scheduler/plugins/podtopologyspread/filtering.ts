@@ -7,6 +7,7 @@ import { matchesLabels } from "../../../apimachinery/labels.ts";
 import type { CycleState, StateData } from "../../framework/cycle-state.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
 import type { PodInfo } from "../../framework/pod-info.ts";
+import { internString } from "../../framework/intern.ts";
 import { errorStatus, SKIP, SUCCESS, unresolvable, unschedulable } from "../../framework/status.ts";
 import type { Status } from "../../framework/status.ts";
 import { countMatchingPods, labelValue, NodeInclusion, nodeHasAllKeys } from "./common.ts";
@@ -97,13 +98,13 @@ export class PreFilterState implements StateData {
 
 /** Builds the state over `nodes`; the caller has checked that `constraints` is not empty. */
 export function computePreFilterState(pod: Pod, constraints: readonly SpreadConstraint[], nodes: readonly NodeInfo[]): PreFilterState {
-  const ns = pod.metadata?.namespace ?? "";
+  const ns = internString(pod.metadata?.namespace ?? ""); // pods' namespaces are interned: compared by pointer
   const counts = constraints.map(() => new Map<string, number>());
   const inclusion = new NodeInclusion(pod, constraints);
   for (const n of nodes) {
     const node = n.node;
     if (!node) continue;
-    const labels = node.metadata?.labels;
+    const labels = n.labels;
     if (!nodeHasAllKeys(labels, constraints)) continue;
     inclusion.setNode(node);
     for (let i = 0; i < constraints.length; i++) {
@@ -141,7 +142,7 @@ export function filter(state: CycleState, node: NodeInfo): Status {
   const s = readPreFilterState(state);
   if (!(s instanceof PreFilterState)) return s;
   if (!node.node) return errorStatus("node not found");
-  const labels = node.node.metadata?.labels;
+  const labels = node.labels;
   const cs = s.constraints;
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i]!;
@@ -160,12 +161,12 @@ export function filter(state: CycleState, node: NodeInfo): Status {
 export function updateState(state: CycleState, podToSchedule: Pod, info: PodInfo, node: Node | undefined, delta: number): Status {
   const s = readPreFilterState(state);
   if (!(s instanceof PreFilterState)) return s;
-  if (!node || (info.pod.metadata?.namespace ?? "") !== (podToSchedule.metadata?.namespace ?? "")) return SUCCESS;
+  if (!node || info.namespace !== (podToSchedule.metadata?.namespace ?? "")) return SUCCESS;
   const labels = node.metadata?.labels;
   if (!nodeHasAllKeys(labels, s.constraints)) return SUCCESS;
   const inclusion = s.inclusion;
   inclusion.setNode(node);
-  const podLabels = info.pod.metadata?.labels;
+  const podLabels = info.labels;
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i]!;
     if (!matchesLabels(c.selector, podLabels) || !inclusion.includes(c)) continue;

@@ -17,7 +17,7 @@ import type { NodeInfo } from "../../framework/node-info.ts";
 import { errorStatus } from "../../framework/status.ts";
 import type { Status } from "../../framework/status.ts";
 import type {
-  ClusterEvent, FilterPlugin, Handle, NodeScore, PluginFactory, PreFilterExtensions, PreFilterPlugin, PreFilterResult,
+  ClusterEvent, FilterPlugin, Handle, NodeScores, PluginFactory, PreFilterExtensions, PreFilterPlugin, PreFilterResult,
   PreScorePlugin, ScorePlugin,
 } from "../../framework/types.ts";
 import { filterConstraints, HOSTNAME_LABEL, ZONE_LABEL } from "./common.ts";
@@ -152,12 +152,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
     return preScore(state, pod, constraints, nodes, this.handle.snapshot(), requireAll);
   }
 
-  score(state: CycleState, _pod: Pod, node: NodeInfo): { score: number; status: Status } {
+  score(state: CycleState, _pod: Pod, node: NodeInfo): number {
     return score(state, node);
   }
 
-  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status {
-    return normalizeScore(state, scores);
+  normalizeScore(state: CycleState, _pod: Pod, nodes: readonly NodeInfo[], scores: NodeScores): Status {
+    return normalizeScore(state, nodes, scores);
   }
 }
 

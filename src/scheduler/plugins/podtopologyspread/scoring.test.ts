@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import type { Pod, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
 import { makeNode, makePod, nodeInfo, fakeHandle, newState } from "../../testing.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
-import type { NodeScore } from "../../framework/types.ts";
 import { selectorFromSet } from "../../../apimachinery/labels.ts";
 import { newPodTopologySpread, PodTopologySpread, podTopologySpreadArgs } from "./index.ts";
 
@@ -29,10 +28,11 @@ function scoreAll(pl: PodTopologySpread, pod: Pod, nodes: NodeInfo[], filtered =
   const state = newState();
   const pre = pl.preScore(state, pod, filtered);
   if (pre.code !== "Success") return { pre, raw: {}, final: {} };
-  const list: NodeScore[] = filtered.map((n) => ({ name: n.name, score: pl.score(state, pod, n).score }));
-  const raw = Object.fromEntries(list.map((s) => [s.name, s.score]));
-  assert.equal(pl.normalizeScore(state, pod, list).code, "Success");
-  return { pre, raw, final: Object.fromEntries(list.map((s) => [s.name, s.score])) };
+  const scores = Float64Array.from(filtered, (n) => pl.score(state, pod, n));
+  const byName = () => Object.fromEntries(filtered.map((n, i) => [n.name, scores[i]]));
+  const raw = byName();
+  assert.equal(pl.normalizeScore(state, pod, filtered, scores).code, "Success");
+  return { pre, raw, final: byName() };
 }
 
 test("PreScore skips a pod without ScheduleAnyway constraints", () => {

@@ -3,12 +3,14 @@
 // domain times log(domains + 2) plus maxSkew - 1; NormalizeScore turns fewer pods into a higher
 // score. Hostname domains are counted in Score (one node each) instead of in PreScore.
 import type { Pod } from "kubernetes-types/core/v1.js";
+import { StateReader } from "../../framework/cycle-state.ts";
 import type { CycleState, StateData } from "../../framework/cycle-state.ts";
 import type { NodeInfo } from "../../framework/node-info.ts";
+import { internString } from "../../framework/intern.ts";
 import { errorStatus, SKIP, SUCCESS } from "../../framework/status.ts";
 import type { Status } from "../../framework/status.ts";
 import { MAX_NODE_SCORE } from "../../framework/types.ts";
-import type { NodeInfoLister, NodeScore } from "../../framework/types.ts";
+import type { NodeInfoLister, NodeScores } from "../../framework/types.ts";
 import { countMatchingPods, HOSTNAME_LABEL, labelValue, NodeInclusion, nodeHasAllKeys } from "./common.ts";
 import type { SpreadConstraint } from "./common.ts";
 
@@ -46,7 +48,7 @@ export const scoreForCount = (count: number, maxSkew: number, weight: number): n
 function initState(s: PreScoreState, filtered: readonly NodeInfo[], requireAllTopologies: boolean): void {
   const sizes = s.constraints.map(() => 0);
   for (const n of filtered) {
-    const labels = n.node?.metadata?.labels;
+    const labels = n.node ? n.labels : undefined;
     if (requireAllTopologies && !nodeHasAllKeys(labels, s.constraints)) {
       s.ignoredNodes.add(n.name);
       continue;
@@ -76,13 +78,13 @@ export function preScore(
   if (constraints.length === 0 || filtered.length === 0) return SKIP;
   const all = lister.list();
   if (all.length === 0) return SKIP;
-  const s = new PreScoreState(constraints, pod.metadata?.namespace ?? "");
+  const s = new PreScoreState(constraints, internString(pod.metadata?.namespace ?? ""));
   initState(s, filtered, requireAllTopologies);
   const inclusion = new NodeInclusion(pod, constraints);
   for (const n of all) {
     const node = n.node;
     if (!node) continue;
-    const labels = node.metadata?.labels;
+    const labels = n.labels;
     if (requireAllTopologies && !nodeHasAllKeys(labels, constraints)) continue;
     inclusion.setNode(node);
     for (let i = 0; i < constraints.length; i++) {
@@ -106,11 +108,14 @@ function readPreScoreState(state: CycleState): PreScoreState | Status {
   return s;
 }
 
-export function score(state: CycleState, node: NodeInfo): { score: number; status: Status } {
-  const s = readPreScoreState(state);
-  if (!(s instanceof PreScoreState)) return { score: 0, status: s };
-  if (s.ignoredNodes.has(node.name)) return { score: 0, status: SUCCESS };
-  const labels = node.node?.metadata?.labels;
+const preScoreState = new StateReader<PreScoreState>(PRE_SCORE_STATE_KEY);
+
+/** Throws when PreScore left no state. */
+export function score(state: CycleState, node: NodeInfo): number {
+  const s = preScoreState.read(state);
+  if (!(s instanceof PreScoreState)) throw new Error(`error reading "${PRE_SCORE_STATE_KEY}" from cycleState: not found`);
+  if (s.ignoredNodes.size > 0 && s.ignoredNodes.has(node.name)) return 0;
+  const labels = node.node ? node.labels : undefined;
   let total = 0;
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i]!;
@@ -119,24 +124,25 @@ export function score(state: CycleState, node: NodeInfo): { score: number; statu
     const count = c.topologyKey === HOSTNAME_LABEL ? countMatchingPods(node.pods, c.selector, s.namespace) : (s.counts[i]!.get(value) ?? 0);
     total += scoreForCount(count, c.maxSkew, s.weights[i]!);
   }
-  return { score: Math.round(total), status: SUCCESS };
+  return Math.round(total);
 }
 
 /** Fewer matching pods → higher score: MAX * (max + min - score) / max; ignored nodes get 0. */
-export function normalizeScore(state: CycleState, scores: NodeScore[]): Status {
+export function normalizeScore(state: CycleState, nodes: readonly NodeInfo[], scores: NodeScores): Status {
   const s = readPreScoreState(state);
   if (!(s instanceof PreScoreState)) return s;
+  const ignored = (i: number) => s.ignoredNodes.size > 0 && s.ignoredNodes.has(nodes[i].name);
   let min = Number.MAX_SAFE_INTEGER;
   let max = 0;
-  for (const ns of scores) {
-    if (s.ignoredNodes.has(ns.name)) continue;
-    if (ns.score < min) min = ns.score;
-    if (ns.score > max) max = ns.score;
+  for (let i = 0; i < scores.length; i++) {
+    if (ignored(i)) continue;
+    if (scores[i] < min) min = scores[i];
+    if (scores[i] > max) max = scores[i];
   }
-  for (const ns of scores) {
-    if (s.ignoredNodes.has(ns.name)) ns.score = 0;
-    else if (max === 0) ns.score = MAX_NODE_SCORE;
-    else ns.score = Math.trunc((MAX_NODE_SCORE * (max + min - ns.score)) / max);
+  for (let i = 0; i < scores.length; i++) {
+    if (ignored(i)) scores[i] = 0;
+    else if (max === 0) scores[i] = MAX_NODE_SCORE;
+    else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - scores[i])) / max);
   }
   return SUCCESS;
 }
