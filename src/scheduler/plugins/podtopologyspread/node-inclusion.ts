@@ -1,8 +1,9 @@
 // Which nodes count for a spread constraint (nodeAffinityPolicy / nodeTaintsPolicy): the pod's
 // required node affinity (nodeSelector AND required nodeAffinity terms, as component-helpers'
 // GetRequiredNodeAffinity) and whether the pod tolerates the node's NoSchedule/NoExecute taints.
-// Private to this plugin so it does not depend on the NodeAffinity/TaintToleration plugins.
+// Toleration matching is TaintToleration's own.
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
+import { tolerationsTolerateTaint } from "../tainttoleration.ts";
 import { matchesLabels, newRequirement, selectorFromSet } from "../../../apimachinery/labels.ts";
 import type { LabelOperator, Requirement, Selector } from "../../../apimachinery/labels.ts";
 
@@ -70,25 +71,11 @@ export function requiredNodeAffinity(pod: Pod): ((node: Node) => boolean) | unde
   };
 }
 
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? "") {
-    case "":
-    case "Equal":
-      return (t.value ?? "") === (taint.value ?? "");
-    case "Exists":
-      return true;
-    default:
-      return false;
-  }
-}
-
 /** Whether some NoSchedule/NoExecute taint of the node is not tolerated by `tolerations`. */
 export function hasUntoleratedTaint(node: Node, tolerations: readonly Toleration[]): boolean {
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
-    if (!tolerations.some((t) => tolerates(t, taint))) return true;
+    if (!tolerationsTolerateTaint(tolerations, taint)) return true;
   }
   return false;
 }
