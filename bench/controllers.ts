@@ -19,6 +19,7 @@ import { Client, resources } from "../src/client/index.ts";
 import { startControllerManager } from "../src/controllers/index.ts";
 import { startHollowNodes } from "../src/testing/hollow-node.ts";
 import { silentLogger } from "../src/util/log.ts";
+import { procCpuSeconds } from "./lib/proc.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -80,15 +81,8 @@ async function startServer(): Promise<Server> {
   };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
-}
+/** CPU seconds (user + system) a process has used. */
+const cpuSeconds = (pid: number): number => procCpuSeconds(pid).self;
 
 /** Pods by template hash, from one watch: how many were created and how many became Running and Ready. */
 class PodCounter {

@@ -26,6 +26,7 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { Client, resources } from "../src/client/index.ts";
 import { bridgeNameFor } from "../src/kubelet/kubelet.ts";
 import { freePort, waitFor } from "../src/testing/wait.ts";
+import { procCpuSeconds } from "./lib/proc.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -65,19 +66,8 @@ const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
 const LOAD_BEFORE = loadavg();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
-/**
- * CPU seconds (user + system) a process has used, and its reaped children (ip, the container
- * wrapper, probes) have, from /proc (Linux).
- */
-function cpuSeconds(pid: number): { self: number; children: number } {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-    // utime, stime, cutime, cstime in clock ticks (USER_HZ = 100)
-    return { self: (Number(fields[11]) + Number(fields[12])) / 100, children: (Number(fields[13]) + Number(fields[14])) / 100 };
-  } catch {
-    return { self: NaN, children: NaN };
-  }
-}
+/** CPU seconds of a process and of its reaped children (ip, the container wrapper, probes). */
+const cpuSeconds = (pid: number) => procCpuSeconds(pid);
 
 // --- The cluster ---------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ import type { Bound, Conn } from "./scheduler-load.ts";
 import { benchNode, benchPod, initKindOf, namespacesOf, WORKLOAD_DEFAULTS as DEFAULTS, zoneOf } from "./scheduler-objects.ts";
 import type { Workload } from "./scheduler-objects.ts";
 import { runAlgorithm } from "./scheduler-algorithm.ts";
+import { procCpuSeconds } from "./lib/proc.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -105,15 +106,8 @@ async function startServer(): Promise<Server> {
   };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU seconds (user + system) a process has used. */
+const cpuSeconds = (pid: number): number => procCpuSeconds(pid).self;
 
 /** Creates `count` objects from `make(i)`, `parallel` at a time. */
 async function createMany<T extends object>(count: number, make: (i: number) => T, create: (o: T) => Promise<unknown>, parallel = 64): Promise<void> {
