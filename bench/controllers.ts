@@ -20,6 +20,7 @@ import { startControllerManager } from "../src/controllers/index.ts";
 import { startHollowNodes } from "../src/testing/hollow-node.ts";
 import { silentLogger } from "../src/util/log.ts";
 import { procCpuSeconds } from "./lib/proc.ts";
+import { startApiServerChild } from "./lib/apiserver-child.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -46,40 +47,8 @@ const NS = "bench";
 const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
 const LOAD_BEFORE = loadavg();
 
-interface Server { url: string; token: string; ca: string; pid: number; stop(): Promise<void> }
-
 /** bench/apiserver-server.ts over the embedded store, in a child process. */
-async function startServer(): Promise<Server> {
-  const script = fileURLToPath(new URL("./apiserver-server.ts", import.meta.url));
-  const prof = args["profile-server"] ? ["--cpu-prof", `--cpu-prof-dir=${args["profile-server"]}`] : [];
-  const child = spawn(process.execPath, [...prof, script, "sqlite"], { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  const conn = await new Promise<{ url: string; token: string; ca: string }>((resolve, reject) => {
-    let pending = "";
-    const timer = setTimeout(() => reject(new Error("the API server did not start within 60 s")), 60_000);
-    void exited.then(() => reject(new Error("the API server exited before it was ready")));
-    child.stdout!.on("data", (d: Buffer) => {
-      pending += d.toString();
-      const line = pending.split("\n").find((l) => l.startsWith("READY "));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice("READY ".length)));
-      }
-    });
-  });
-  return {
-    ...conn, pid: child.pid!,
-    stop: async () => {
-      child.kill("SIGTERM");
-      const timer = setTimeout(kill, 20_000);
-      await exited;
-      clearTimeout(timer);
-      process.removeListener("exit", kill);
-    },
-  };
-}
+const startServer = () => startApiServerChild({ nodeArgs: args["profile-server"] ? ["--cpu-prof", `--cpu-prof-dir=${args["profile-server"]}`] : [] });
 
 /** CPU seconds (user + system) a process has used. */
 const cpuSeconds = (pid: number): number => procCpuSeconds(pid).self;

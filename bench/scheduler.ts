@@ -28,6 +28,7 @@ import { benchNode, benchPod, initKindOf, namespacesOf, WORKLOAD_DEFAULTS as DEF
 import type { Workload } from "./scheduler-objects.ts";
 import { runAlgorithm } from "./scheduler-algorithm.ts";
 import { procCpuSeconds } from "./lib/proc.ts";
+import { startApiServerChild } from "./lib/apiserver-child.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -67,43 +68,14 @@ const LOAD_BEFORE = loadavg();
 
 // --- the API server child --------------------------------------------------------------------
 
-interface Server { conn: Conn; pid: number; signal(sig: NodeJS.Signals): void; stop(): Promise<void> }
-
 /** bench/apiserver-server.ts over the embedded store; with profiling, SIGUSR2 toggles its CPU profiler. */
-async function startServer(): Promise<Server> {
-  const script = fileURLToPath(new URL("./apiserver-server.ts", import.meta.url));
+async function startServer() {
   const hook = fileURLToPath(new URL("./profile-hook.ts", import.meta.url));
-  const child = spawn(process.execPath, [...(PROFILE_DIR ? ["--import", hook] : []), script, "sqlite"], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_NAME: `apiserver-${WORKLOAD}-${MODE}` },
+  const child = await startApiServerChild({
+    nodeArgs: PROFILE_DIR ? ["--import", hook] : [],
+    env: { BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_PROFILE_NAME: `apiserver-${WORKLOAD}-${MODE}` },
   });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  const conn = await new Promise<Conn>((resolve, reject) => {
-    let pending = "";
-    const timer = setTimeout(() => reject(new Error("the API server did not start within 60 s")), 60_000);
-    void exited.then(() => reject(new Error("the API server exited before it was ready")));
-    child.stdout!.on("data", (d: Buffer) => {
-      pending += d.toString();
-      const line = pending.split("\n").find((l) => l.startsWith("READY "));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice("READY ".length)) as Conn);
-      }
-    });
-  });
-  return {
-    conn, pid: child.pid!,
-    signal: (sig) => child.kill(sig),
-    stop: async () => {
-      child.kill("SIGTERM");
-      const timer = setTimeout(kill, 20_000);
-      await exited;
-      clearTimeout(timer);
-      process.removeListener("exit", kill);
-    },
-  };
+  return { conn: { url: child.url, token: child.token, ca: child.ca } as Conn, pid: child.pid, signal: child.signal, stop: child.stop };
 }
 
 /** CPU seconds (user + system) a process has used. */
