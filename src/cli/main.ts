@@ -28,11 +28,11 @@ flags (server, apiserver):
   --service-cidr CIDR          Service ClusterIPs (default 10.96.0.0/12)
   --disable-agent              (server) no node agent in this process
   --node-name NAME, --node-ip IP, --kubelet-port N   (server, agent) the node agent's identity and port
+  --kubelet-address ADDR       (server, agent) where the kubelet's HTTPS server listens (default 0.0.0.0)
 
 flags (agent):
   --server URL --token TOKEN   the server to join and its node token (<data-dir>/node-token on the server)
   --data-dir DIR               the agent's state (default ~/.k8ts/agent, /var/lib/k8ts/agent as root)
-  --kubelet-address ADDR       where the kubelet's HTTPS server listens (default 0.0.0.0)
 
 flags (controller-manager):
   --kubeconfig FILE            the API server to talk to (default $KUBECONFIG)
@@ -53,6 +53,7 @@ const FLAGS = {
   "node-name": { type: "string" },
   "node-ip": { type: "string" },
   "kubelet-port": { type: "string", default: "10250" },
+  "kubelet-address": { type: "string", default: "0.0.0.0" },
   port: { type: "string", default: "6443" },
   "bind-address": { type: "string", default: "127.0.0.1" },
   "tls-san": { type: "string", multiple: true, default: [] as string[] },
@@ -165,7 +166,7 @@ async function serve(args: string[], withControllers: boolean): Promise<void> {
   const agent = withControllers && !flags["disable-agent"]
     ? await (await import("./node-agent.ts")).startNodeAgent({
       server: apiserver.url, credentials: (name, addrs) => apiserver.nodeCredentials(name, addrs), dataDir: join(dataDir, "agent"),
-      nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort, serverAddress: flags["bind-address"], controlPlane: true,
+      nodeName: flags["node-name"], nodeIP: flags["node-ip"], kubeletPort, serverAddress: flags["kubelet-address"], controlPlane: true,
     })
     : undefined;
   console.error(`k8ts is up: ${apiserver.url}${agent ? ` (node ${agent.kubelet.nodeName})` : ""}\n  export KUBECONFIG=${apiserver.kubeconfigPath}\n  kubectl get nodes\n` +
