@@ -1,15 +1,11 @@
 // Load-generation helpers for bench/apiserver.ts: the server process, a keep-alive HTTPS client,
 // autocannon runs with per-response latencies, and HTTP chunked watchers.
-import { spawn } from "node:child_process";
 import https from "node:https";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { startApiServerChild } from "./lib/apiserver-child.ts";
+import type { ApiServerConn } from "./lib/apiserver-child.ts";
 
-export interface Conn {
-  url: string;
-  token: string;
-  ca: string;
-}
+export type Conn = ApiServerConn;
 
 export interface ServerHandle {
   conn: Conn;
@@ -18,34 +14,8 @@ export interface ServerHandle {
 
 /** Starts bench/apiserver-server.ts over `backend` and waits for it to serve (60 s at most). */
 export async function startServer(backend: "sqlite" | "etcd"): Promise<ServerHandle> {
-  const script = fileURLToPath(new URL("./apiserver-server.ts", import.meta.url));
-  const child = spawn(process.execPath, [script, backend], { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  const conn = await new Promise<Conn>((resolve, reject) => {
-    let pending = "";
-    const timer = setTimeout(() => reject(new Error(`${backend} server did not start within 60 s`)), 60_000);
-    void exited.then(() => reject(new Error(`${backend} server exited before it was ready`)));
-    child.stdout!.on("data", (d: Buffer) => {
-      pending += d.toString();
-      const line = pending.split("\n").find((l) => l.startsWith("READY "));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line.slice("READY ".length)) as Conn);
-      }
-    });
-  });
-  return {
-    conn,
-    stop: async () => {
-      child.kill("SIGTERM");
-      const timer = setTimeout(kill, 20_000);
-      await exited;
-      clearTimeout(timer);
-      process.removeListener("exit", kill);
-    },
-  };
+  const child = await startApiServerChild({ backend });
+  return { conn: { url: child.url, token: child.token, ca: child.ca }, stop: child.stop };
 }
 
 export interface Reply {
