@@ -66,6 +66,7 @@ after(async () => {
   for (const [name, { dir }] of agents) {
     const runtime = new ProcessRuntime({ stateDir: join(dir, "runtime"), bridge: bridgeNameFor(name), log: silentLogger });
     for (const s of await runtime.listPodSandboxes()) await runtime.stopPodSandbox(s.id).catch(() => undefined);
+    await runtime.network.deleteBridge().catch(() => undefined);
     await runtime.close();
   }
   await scheduler?.stop();

@@ -199,7 +199,7 @@ it("a restarted kubelet keeps running pods and their restart counts", async () =
   const webBefore = (await podsOf("web")).map((p) => [p.metadata!.name, p.status!.containerStatuses![0].containerID]).sort();
   const old = c.kubelet!;
   await old.stop(); // containers keep running
-  const again = new Kubelet({ client: c.client, nodeName: old.nodeName, dataDir: (old as unknown as { opts: { dataDir: string } }).opts.dataDir, log: silentLogger, statusUpdateFrequencyMs: 1000, resyncIntervalMs: 2000 });
+  const again = new Kubelet({ client: c.client, nodeName: old.nodeName, dataDir: old.dataDir, log: silentLogger, statusUpdateFrequencyMs: 1000, resyncIntervalMs: 2000 });
   c.kubelet = again;
   await again.start();
   try {

@@ -84,6 +84,11 @@ export class Kubelet {
     this.factory = new SharedInformerFactory(this.client, { clock: this.clock, log: this.log });
   }
 
+  /** Where this kubelet keeps its state (a restarted kubelet is given the same). */
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
+
   /** Starts everything in the background; resolves once pods are being run. */
   async start(): Promise<void> {
     const signal = this.abort.signal;

@@ -12,10 +12,11 @@ export async function statsSummary(opts: { nodeName: string; startTime: number; 
   const now = rfc3339(Date.now());
   const fs = await filesystemStats(opts.dataDir).catch(() => undefined);
   const containers = await opts.runtime.listContainers();
+  const allSandboxes = await opts.runtime.listPodSandboxes();
   const podStats: PodStatsSummary[] = [];
   for (const pod of opts.pods) {
     const uid = pod.metadata?.uid ?? "";
-    const sandboxes = new Set((await opts.runtime.listPodSandboxes()).filter((s) => s.config.uid === uid).map((s) => s.id));
+    const sandboxes = new Set(allSandboxes.filter((s) => s.config.uid === uid).map((s) => s.id));
     const mine = containers.filter((c) => sandboxes.has(c.sandboxId) && c.state === "running");
     const entries = await Promise.all(mine.map(async (c) => ({ c, s: await opts.runtime.containerStats(c.id).catch(() => undefined) })));
     let cpu = 0;

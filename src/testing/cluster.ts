@@ -12,6 +12,7 @@ import { startScheduler } from "../scheduler/index.ts";
 import type { SchedulerServer } from "../scheduler/index.ts";
 import { Kubelet } from "../kubelet/kubelet.ts";
 import type { KubeletOptions } from "../kubelet/kubelet.ts";
+import { ProcessRuntime } from "../kubelet/runtime/process/index.ts";
 import { silentLogger } from "../util/log.ts";
 import { startTestApiServer } from "./apiserver.ts";
 import type { TestApiServer } from "./apiserver.ts";
@@ -61,7 +62,11 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const cluster: TestCluster = {
     api, client, controllers, scheduler, clusterCIDR, startKubelet,
     stop: async () => {
-      for (const k of kubelets) await k.kubelet.stop({ stopPods: true }).catch(() => undefined);
+      for (const k of kubelets) {
+        await k.kubelet.stop({ stopPods: true }).catch(() => undefined);
+        // A node keeps its bridge; a test must not, or the next cluster's random CIDR may clash with it.
+        if (k.kubelet.runtime instanceof ProcessRuntime) await k.kubelet.runtime.network.deleteBridge().catch(() => undefined);
+      }
       await Promise.all([scheduler.stop(), controllers.stop()]);
       client.close();
       await api.close();
