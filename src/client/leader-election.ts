@@ -255,7 +255,15 @@ export class LeaderElector {
     const ac = new AbortController();
     const cancel = this.clock.setTimer(this.renewDeadlineMs, () => ac.abort());
     try {
-      await this.lock.update(record, ac.signal);
+      try {
+        await this.lock.update(record, ac.signal);
+      } catch (err) {
+        // A renewal that was in flight when we stopped moved the Lease on: release it if it is still ours.
+        if (!isStatusError(err, "Conflict")) throw err;
+        const current = await this.lock.get(ac.signal);
+        if (current?.record.holderIdentity !== this.lock.identity) return;
+        await this.lock.update(record, ac.signal);
+      }
       this.setObserved(record, now);
       this.log.info({ lock: this.lock.describe(), identity: this.lock.identity }, "released leader lease");
     } catch (err) {
